@@ -1,0 +1,39 @@
+"""pytest configuration: hypothesis profiles and the --thorough switch.
+
+`pytest` runs the claims registry with the fast `ci` profile; `pytest --thorough`
+(or HYPOTHESIS_PROFILE=thorough) runs the long sweeps and the tests marked `thorough`.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from hypothesis import settings
+
+import ncdepth.fuzzing  # noqa: F401  (registers the `ci` and `thorough` hypothesis profiles)
+
+
+def pytest_addoption(parser):
+    parser.addoption("--thorough", action="store_true", default=False,
+                     help="run the thorough profile: long sweeps and tests marked `thorough`")
+
+
+def pytest_configure(config):
+    profile = "thorough" if config.getoption("--thorough") else os.environ.get("HYPOTHESIS_PROFILE", "ci")
+    settings.load_profile(profile)
+    config._ncdepth_profile = profile
+
+
+def pytest_collection_modifyitems(config, items):
+    if config._ncdepth_profile == "thorough":
+        return
+    skip = pytest.mark.skip(reason="thorough sweep: run with --thorough")
+    for item in items:
+        if "thorough" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def profile(pytestconfig) -> str:
+    return pytestconfig._ncdepth_profile

@@ -1,0 +1,28 @@
+"""Every check of the claims registry is a test: `pytest -k T4.2` checks one claim.
+
+Test ids are `CLAIM/level/check`.  A test passes when the check's verdict is PASS
+(the statement survived *and* its negative control was rejected) or SKIP.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from ncdepth.registry import Verdict
+from ncdepth.runner import RunOptions, run_check
+from theorems import load_claims
+
+CASES = [(claim, check) for claim in load_claims() for check in claim.checks]
+
+
+def _param(claim, check):
+    marks = [pytest.mark.thorough] if check.thorough_only else []
+    return pytest.param(claim, check, id=f"{claim.id}/{check.level.value}/{check.name}", marks=marks)
+
+
+@pytest.mark.parametrize("claim,check", [_param(c, k) for c, k in CASES])
+def test_claim_check(claim, check, profile):
+    result = run_check(claim, check, RunOptions(profile=profile))
+    assert result.verdict in (Verdict.PASS, Verdict.SKIP), result.summary()
+    if result.verdict == Verdict.PASS:
+        assert result.control["rejected"] is True
