@@ -1,0 +1,261 @@
+"""P-C.1 (App. C): the minimal Hadamard rank of a strictly separating logit matrix.
+
+Statement.  Let ``K = 2^m`` and ``Zbar = H diag(0, λ) H`` with ``λ >= 0`` on the
+modes ``1..K-1``.  ``Zbar`` has strict margins (``Zbar[c,c] > Zbar[i,c]`` for all
+``i != c``) iff the support ``S = {k : λ_k > 0}``, read as vectors of ``F_2^m``,
+spans ``F_2^m``.  Hence the smallest support is ``m = log2 K``, attained by
+``{1, 2, 4, ..., K/2}``.
+
+Proof mirrored here.  By L-D.5 column c of Zbar is ``f(i ⊕ c)`` with ``f = H λ``, and
+``f(0) - f(i) = Σ_k (1 - H[i,k]) λ_k = 2 Σ_{k ∈ S, <i,k> = 1} λ_k``.  It is positive
+for every ``i != 0`` iff no non-zero i is orthogonal to all of S, i.e. ``S^⊥ = {0}``,
+i.e. S spans ``F_2^m``; a spanning set has at least m elements.
+
+Checks: exhaustive over all ``2^{K-1}`` supports for m <= 4 with dense margins;
+the criterion against LP feasibility of strict margins (HiGHS) for random supports;
+the minimum support found by a mixed-integer program (cvxpy, boolean support
+variables, HiGHS) for m <= 6; hypothesis over m <= 10.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Iterable
+
+import cvxpy as cp
+import numpy as np
+from scipy.optimize import linprog
+
+from ncdepth.fuzzing import search, st
+from ncdepth.registry import Check, Claim, Context, Domain, Level, Outcome
+from numerics.hadamard import fwht, require_power_of_two, sylvester
+
+
+# ---------------------------------------------------------------- the criterion
+def gf2_rank(vectors: Iterable[int]) -> int:
+    """Rank over F_2 of integers read as bit vectors (XOR basis by leading bit)."""
+    basis: dict[int, int] = {}
+    for v in vectors:
+        v = int(v)
+        while v:
+            top = v.bit_length() - 1
+            if top not in basis:
+                basis[top] = v
+                break
+            v ^= basis[top]
+    return len(basis)
+
+
+def spans_f2m(support: Iterable[int], m: int) -> bool:
+    """The claim's criterion: S spans F_2^m."""
+    return gf2_rank(support) == m
+
+
+def at_least_m_modes(support: Iterable[int], m: int) -> bool:
+    """A wrong criterion (negative control): enough modes, regardless of dependence."""
+    return len(list(support)) >= m
+
+
+CRITERIA: dict[str, Callable[[Iterable[int], int], bool]] = {
+    "spans": spans_f2m,
+    "size_at_least_m": at_least_m_modes,
+}
+
+MINIMUM: dict[str, Callable[[int], int]] = {"log2K": lambda m: m, "log2K_minus_1": lambda m: m - 1}
+
+
+def canonical_support(K: int) -> list[int]:
+    """``{1, 2, 4, ..., K/2}``: the unit vectors of F_2^m."""
+    m = require_power_of_two(K, minimum=2)
+    return [1 << t for t in range(m)]
+
+
+# ---------------------------------------------------------------- direct margins
+def hadamard_logits(lam: np.ndarray) -> np.ndarray:
+    """``H diag(0, λ) H`` for a batch of λ (last axis: modes 1..K-1), dense (small K only)."""
+    lam = np.atleast_2d(lam)
+    K = lam.shape[-1] + 1
+    H = sylvester(K).astype(float)
+    full = np.concatenate([np.zeros(lam.shape[:-1] + (1,)), lam], axis=-1)
+    return np.einsum("ik,bk,kj->bij", H, full, H)
+
+
+def strict_margins(Z: np.ndarray, tol: float = 1e-9) -> np.ndarray:
+    """For each matrix of the batch: every column's own entry beats every other entry."""
+    K = Z.shape[-1]
+    diag = np.einsum("bcc->bc", Z)[:, None, :]  # Zbar[c, c] broadcast over rows
+    gap = diag - Z
+    gap[:, np.arange(K), np.arange(K)] = np.inf
+    return np.min(gap.reshape(Z.shape[0], -1), axis=1) > tol
+
+
+def exhaustive_supports(ctx: Context, criterion: str) -> Outcome:
+    """All ``2^{K-1}`` supports, random positive weights on each: margins vs criterion."""
+    rng = ctx.rng(11)
+    counts = {}
+    for K in ctx.K:
+        m = require_power_of_two(K, minimum=2)
+        n_sets = 2 ** (K - 1)
+        masks = (np.arange(n_sets)[:, None] >> np.arange(K - 1)[None, :]) & 1  # row s: support of set s
+        weights = rng.uniform(0.1, 2.0, size=masks.shape)
+        separable = np.empty(n_sets, dtype=bool)
+        for lo in range(0, n_sets, 4096):
+            separable[lo:lo + 4096] = strict_margins(hadamard_logits(masks[lo:lo + 4096] * weights[lo:lo + 4096]))
+        predicted = np.array([CRITERIA[criterion]([k + 1 for k in np.nonzero(row)[0]], m) for row in masks])
+        disagree = np.nonzero(separable != predicted)[0]
+        counts[K] = {"supports": n_sets, "separating": int(separable.sum()),
+                     "minimum_separating_size": int(masks[separable].sum(axis=1).min())}
+        if disagree.size:
+            s = int(disagree[0])
+            return Outcome(False, {"per_K": counts},
+                           counterexample={"K": K, "support": [int(k) + 1 for k in np.nonzero(masks[s])[0]],
+                                           "strict_margins": bool(separable[s]), "criterion_says": bool(predicted[s])})
+        if counts[K]["minimum_separating_size"] != m:
+            return Outcome(False, {"per_K": counts}, counterexample={"K": K, "minimum": counts[K]["minimum_separating_size"]})
+    return Outcome(True, {"per_K": counts})
+
+
+# ---------------------------------------------------------------- LP feasibility
+def lp_strict_margin(K: int, support: list[int]) -> float:
+    """max t s.t. Zbar[c,c] - Zbar[i,c] >= t (all c, i != c), λ >= 0 on S, Σλ <= 1 (HiGHS LP)."""
+    H = sylvester(K).astype(float)
+    cols = np.asarray(support)
+    # Zbar[i, c] = Σ_k H[i,k] λ_k H[k,c]  =>  row (c, i) of the constraint matrix, over k ∈ S
+    rows = []
+    for c in range(K):
+        for i in range(K):
+            if i != c:
+                rows.append(H[c, cols] * H[cols, c] - H[i, cols] * H[cols, c])
+    A = np.asarray(rows)
+    n = len(cols)
+    # variables (λ_S, t); maximise t  <=>  minimise -t;  t - gap <= 0;  Σλ <= 1
+    A_ub = np.vstack([np.hstack([-A, np.ones((A.shape[0], 1))]), np.hstack([np.ones((1, n)), [[0.0]]])])
+    b_ub = np.concatenate([np.zeros(A.shape[0]), [1.0]])
+    res = linprog(np.r_[np.zeros(n), -1.0], A_ub=A_ub, b_ub=b_ub,
+                  bounds=[(0, None)] * n + [(None, None)], method="highs")
+    if res.status != 0:
+        raise RuntimeError(f"LP failed: {res.message}")
+    return float(-res.fun)
+
+
+def lp_random_supports(ctx: Context, criterion: str, trials_per_K: int = 24, tol: float = 1e-7) -> Outcome:
+    rng = ctx.rng(12)
+    table = {}
+    for K in ctx.K:
+        m = require_power_of_two(K, minimum=2)
+        agree = 0
+        for _ in range(trials_per_K):
+            size = int(rng.integers(max(1, m - 1), m + 2))
+            support = sorted(int(x) for x in rng.choice(np.arange(1, K), size=min(size, K - 1), replace=False))
+            t = lp_strict_margin(K, support)
+            feasible = t > tol
+            if feasible != CRITERIA[criterion](support, m):
+                return Outcome(False, {"per_K": table},
+                               counterexample={"K": K, "support": support, "lp_max_margin": t,
+                                               "criterion_says": CRITERIA[criterion](support, m)})
+            agree += 1
+        table[K] = {"supports_tested": agree}
+    return Outcome(True, {"per_K": table, "lp_tolerance": tol})
+
+
+# ---------------------------------------------------------------- integer program
+def milp_minimum_support(ctx: Context, minimum: str) -> Outcome:
+    """min |S| s.t. margins >= 1 with 0 <= λ_k <= x_k, x boolean: a mixed-integer program."""
+    found = {}
+    for K in ctx.K:
+        m = require_power_of_two(K, minimum=2)
+        H = sylvester(K).astype(float)
+        lam = cp.Variable(K - 1, nonneg=True)
+        x = cp.Variable(K - 1, boolean=True)
+        Zbar = H[:, 1:] @ cp.diag(lam) @ H[1:, :]
+        cons = [lam <= x]
+        for c in range(K):
+            others = [i for i in range(K) if i != c]
+            cons.append(Zbar[c, c] - Zbar[others, c] >= 1)
+        prob = cp.Problem(cp.Minimize(cp.sum(x)), cons)
+        prob.solve(solver=cp.HIGHS)
+        if prob.status != cp.OPTIMAL:
+            raise RuntimeError(f"MILP at K={K}: {prob.status}")
+        best = int(round(prob.value))
+        support = [k + 1 for k in np.nonzero(np.asarray(x.value) > 0.5)[0]]
+        canonical = np.zeros(K - 1)
+        canonical[np.asarray(canonical_support(K)) - 1] = 1.0
+        found[K] = {"milp_minimum": best, "milp_support": support, "support_rank_F2": gf2_rank(support),
+                    "canonical_support_separates": bool(strict_margins(hadamard_logits(canonical))[0])}
+        if best != MINIMUM[minimum](m) or not found[K]["canonical_support_separates"]:
+            return Outcome(False, {"per_K": found},
+                           counterexample={"K": K, "milp_minimum": best, "claimed_minimum": MINIMUM[minimum](m)})
+    return Outcome(True, {"per_K": found, "solver": "HiGHS MILP via cvxpy"})
+
+
+# ---------------------------------------------------------------- fuzz
+def fuzz_supports(ctx: Context, criterion: str) -> Outcome:
+    Ks = sorted(k for k in ctx.K if 4 <= k <= 1024) or [4]
+
+    @st.composite
+    def draws(draw):
+        K = draw(st.sampled_from(Ks))
+        m = K.bit_length() - 1
+        support = draw(st.sets(st.integers(1, K - 1), min_size=1, max_size=m + 2))
+        weights = draw(st.lists(st.floats(0.05, 5.0), min_size=len(support), max_size=len(support)))
+        return K, sorted(support), weights
+
+    def prop(x):
+        K, support, weights = x
+        lam = np.zeros(K)
+        lam[support] = weights
+        f = fwht(lam)  # logits of column 0; column c is f(i ⊕ c) (L-D.5)
+        separates = bool(np.all(f[0] - f[1:] > 1e-9))
+        says = CRITERIA[criterion](support, K.bit_length() - 1)
+        return separates == says, {"strict_margins": separates, "criterion_says": says}
+
+    r = search(draws(), prop, examples=ctx.examples, seed=ctx.seed)
+    ev = {"examples_run": r.examples_run, "K_drawn_from": Ks}
+    if r.holds:
+        return Outcome(True, ev)
+    K, support, weights = r.counterexample
+    return Outcome(False, ev, counterexample={"K": K, "support": support, "weights": weights, **r.detail})
+
+
+CLAIM = Claim(
+    id="P-C.1",
+    title="Minimal Hadamard rank of a separating logit matrix is log2 K",
+    statement="For K = 2^m and λ >= 0 on modes 1..K-1, Zbar = H diag(0, λ) H has strict margins iff the support of λ spans F_2^m; the smallest such support has m = log2 K modes, e.g. {1, 2, 4, ..., K/2}.",
+    latex=r"\min\{|S| : H\,\mathrm{diag}(0,\lambda_S)H \text{ separates}\} = \log_2 K,\quad S \text{ works} \iff \mathrm{span}_{\mathbb F_2}S = \mathbb F_2^m",
+    reference="Proposition C.1, App. C (the low-rank end of the Hadamard family, Sec. 4)",
+    domain=Domain(uses_L=False, K_min=4, K_power_of_two=True),
+    depends_on=("L-D.5", "L-D.6"),
+    checks=(
+        Check(
+            name="exhaustive_supports_m_le_4", level=Level.CERTIFIED, fn=exhaustive_supports,
+            description="every support S ⊆ {1..K-1} for K = 4, 8, 16 (32767 sets at K = 16), random positive weights, dense margins of H diag(0,λ) H against the F_2-span criterion; the smallest separating support has size m",
+            precision="exhaustive; margins in float64 with integer-valued structure, strictness tolerance 1e-9",
+            statement={"criterion": "spans"}, control={"criterion": "size_at_least_m"},
+            control_description="'S works iff |S| >= m' (cardinality instead of span)",
+            K=(4, 8, 16),
+        ),
+        Check(
+            name="lp_feasibility", level=Level.NUMERIC, fn=lp_random_supports,
+            description="for random supports of size m-1..m+1, the LP max t s.t. all margins >= t, λ >= 0 on S, Σλ <= 1 (HiGHS) is positive exactly when S spans F_2^m",
+            precision="float64 LP (HiGHS), strict margin if t* > 1e-7",
+            statement={"criterion": "spans"}, control={"criterion": "size_at_least_m"},
+            control_description="'S works iff |S| >= m' (cardinality instead of span)",
+            K=(8, 16, 32, 64),
+        ),
+        Check(
+            name="milp_minimum_support", level=Level.NUMERIC, fn=milp_minimum_support,
+            description="mixed-integer program (cvxpy, HiGHS): minimise the number of active modes subject to all K(K-1) margins >= 1, 0 <= λ_k <= x_k, x boolean; optimum vs log2 K, and {1,2,...,K/2} separates",
+            precision="HiGHS MILP (exact integer optimum up to solver tolerance 1e-6)",
+            statement={"minimum": "log2K"}, control={"minimum": "log2K_minus_1"},
+            control_description="minimum support log2 K - 1",
+            K=(4, 8, 16, 32, 64),
+        ),
+        Check(
+            name="random_supports", level=Level.FUZZ, fn=fuzz_supports,
+            description="hypothesis draws K <= 1024, a support of size <= m+2 and positive weights: strict margins (fast transform) iff S spans F_2^m",
+            precision="float64, strictness tolerance 1e-9",
+            statement={"criterion": "spans"}, control={"criterion": "size_at_least_m"},
+            control_description="'S works iff |S| >= m' (cardinality instead of span)",
+            K=tuple(2**m for m in range(2, 11)),
+        ),
+    ),
+)
