@@ -19,7 +19,7 @@ full relative precision even when margins are large and ``1 - ψ ~ e^{-a}``.
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Callable, Sequence
 
 import mpmath
 import numpy as np
@@ -108,7 +108,7 @@ def reduced_rhs(lam: np.ndarray, L: int) -> np.ndarray:
     return one_minus_psi(lam) * np.power(lam, beta(L))
 
 
-def layer_rhs(s: np.ndarray, n: int) -> np.ndarray:
+def layer_rhs(s: np.ndarray, n: int, one_minus_psi_fn: Callable[[np.ndarray], np.ndarray] = one_minus_psi) -> np.ndarray:
     """Per-layer singular-value flow in the model's own time (proof of Thm 4.2).
 
     ``s`` has shape (L+1, K): row l holds the K Hadamard-mode singular values of
@@ -116,12 +116,16 @@ def layer_rhs(s: np.ndarray, n: int) -> np.ndarray:
     ``σ_k = Π_l s_{l,k}`` and ``λ = σ/√n``:
 
         ṡ_{l,k} = √n (1 - ψ_k) Π_{i≠l} s_{i,k},     1 - ψ_0 = 0.
+
+    Float64 or mpmath object arrays.  ``one_minus_psi_fn`` maps λ (modes 1..K-1)
+    to ``1 - ψ``; it is the paper's by default (checks pass wrong variants).
     """
     s = require_finite(s, "s")
+    root_n = mpmath.sqrt(n) if s.dtype == object else np.sqrt(n)
     sigma = np.prod(s, axis=0)
-    omp = np.concatenate([[0.0], one_minus_psi(sigma[1:] / np.sqrt(n))])
+    omp = np.concatenate([np.zeros(1, dtype=s.dtype), one_minus_psi_fn(sigma[1:] / root_n)])
     others = np.stack([np.prod(np.delete(s, l, axis=0), axis=0) for l in range(s.shape[0])])
-    return np.sqrt(n) * omp[None, :] * others
+    return root_n * omp[None, :] * others
 
 
 # ----------------------------------------------------------------------------- mpmath
