@@ -114,8 +114,8 @@ def cmd_show(args, console: Console) -> int:
 
 def _options(args, *, profile_default: str = "ci") -> RunOptions:
     return RunOptions(
-        K=parse_int_spec(args.K, "K") if args.K else None,
-        L=parse_int_spec(args.L, "L") if args.L else None,
+        K=parse_int_spec(args.K, "K") if args.K is not None else None,
+        L=parse_int_spec(args.L, "L") if args.L is not None else None,
         levels=parse_levels(getattr(args, "levels", None)),
         seed=args.seed,
         profile=args.profile or profile_default,

@@ -1,0 +1,136 @@
+"""The command line and the report: exit codes, messages, JSON shape, atomic writes."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from ncdepth import cli
+from ncdepth.registry import Check, Claim, Context, Domain, Level, Outcome
+from ncdepth.runner import RunOptions, run_check
+from reports.builder import write_atomic
+
+
+def run_cli(capsys, *argv):
+    code = cli.main(list(argv))
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_list_and_show(capsys):
+    code, out, _ = run_cli(capsys, "list")
+    assert code == 0 and "L-D.6" in out and "T4.2" in out
+    code, out, _ = run_cli(capsys, "show", "L-D.5")
+    assert code == 0 and "h_i ⊙ h_j" in out and "negative control" in out
+
+
+def test_unknown_id_exits_2_and_lists_valid_ids(capsys, tmp_path):
+    code, out, err = run_cli(capsys, "verify", "--only", "T9.9", "--out", str(tmp_path))
+    assert code == 2
+    assert "unknown claim id(s): T9.9" in err and "L-D.6" in err
+    code, _, err = run_cli(capsys, "show", "nope")
+    assert code == 2 and "valid ids" in err
+
+
+@pytest.mark.parametrize("spec,expected", [("4,8,64", (4, 8, 64)), ("4:8", (4, 5, 6, 7, 8)), ("2,4:5", (2, 4, 5))])
+def test_int_specs(spec, expected):
+    assert cli.parse_int_spec(spec, "K") == expected
+
+
+@pytest.mark.parametrize("spec", ["a", "8:4", "", "4:x"])
+def test_bad_int_specs_are_usage_errors(spec, capsys, tmp_path):
+    code, _, err = run_cli(capsys, "verify", "--only", "L-D.6", "--K", spec, "--out", str(tmp_path))
+    assert code == 2 and "--K" in err
+
+
+def test_bad_level_is_a_usage_error(capsys, tmp_path):
+    code, _, err = run_cli(capsys, "verify", "--levels", "magic", "--out", str(tmp_path))
+    assert code == 2 and "valid levels" in err
+
+
+def test_K_outside_a_hadamard_domain_is_a_message_not_a_crash(capsys, tmp_path):
+    code, out, _ = run_cli(capsys, "verify", "--only", "L-D.6", "--K", "12", "--levels", "certified", "--out", str(tmp_path))
+    assert code == 0
+    assert "K=12 is not a power of two" in out
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report["claims"][0]["checks"][0]["verdict"] == "SKIP"
+
+
+def test_verify_writes_three_reports_with_the_documented_json_shape(capsys, tmp_path):
+    code, out, _ = run_cli(capsys, "verify", "--only", "L-D.6", "L-D.5", "--levels", "symbolic,fuzz",
+                           "--out", str(tmp_path / "r"), "--json", str(tmp_path / "extra.json"))
+    assert code == 0
+    for name in ("report.md", "report.json", "report.html"):
+        assert (tmp_path / "r" / name).stat().st_size > 0
+    data = json.loads((tmp_path / "extra.json").read_text())
+    assert set(data) >= {"claims", "environment"}
+    claim = data["claims"][0]
+    assert set(claim) >= {"id", "verdict", "checks"}
+    check = claim["checks"][0]
+    assert set(check) >= {"name", "level", "verdict", "params", "evidence"}
+    assert check["negative_control"]["rejected"] is True
+    html = (tmp_path / "r" / "report.html").read_text()
+    assert "h_i ⊙ h_j" in html and "Conventions" in html
+    assert not list((tmp_path / "r").glob(".*.tmp"))
+
+
+def _always(ctx: Context, answer: str) -> Outcome:
+    holds = answer.startswith("yes")
+    return Outcome(holds, {"value": 1.0}, counterexample=None if holds else {"x": 0})
+
+
+def _claim(statement, control) -> Claim:
+    return Claim(id="Z-X.1", title="toy", statement="toy", latex="x", reference="none",
+                 domain=Domain(uses_K=False, uses_L=False),
+                 checks=(Check(name="toy", level=Level.NUMERIC, fn=_always, description="toy", precision="exact",
+                               statement=statement, control=control, control_description="flipped"),))
+
+
+def test_a_refuted_statement_is_FAIL_with_its_counterexample():
+    c = _claim({"answer": "no"}, {"answer": "yes"})
+    r = run_check(c, c.checks[0])
+    assert r.verdict.value == "FAIL" and r.counterexample == {"x": 0}
+
+
+def test_a_check_whose_control_passes_is_FAIL():
+    c = _claim({"answer": "yes"}, {"answer": "yes, too"})  # the control variant also holds
+    r = run_check(c, c.checks[0], RunOptions())
+    assert r.verdict.value == "FAIL" and "cannot fail" in r.message
+
+
+def test_a_raising_check_is_ERROR():
+    def boom(ctx, holds):
+        raise ZeroDivisionError("boom")
+
+    c = Claim(id="Z-X.2", title="t", statement="t", latex="t", reference="t", domain=Domain(uses_K=False, uses_L=False),
+              checks=(Check(name="b", level=Level.NUMERIC, fn=boom, description="b", precision="p",
+                            statement={"holds": True}, control={"holds": False}, control_description="c"),))
+    r = run_check(c, c.checks[0])
+    assert r.verdict.value == "ERROR" and "boom" in r.message
+
+
+def test_checks_must_ship_a_distinct_control():
+    with pytest.raises(ValueError):
+        Check(name="x", level=Level.NUMERIC, fn=_always, description="d", precision="p",
+              statement={"answer": "yes"}, control={"answer": "yes"}, control_description="same")
+
+
+def test_verify_exit_code_is_1_when_a_check_fails(capsys, tmp_path, monkeypatch):
+    bad = _claim({"answer": "no"}, {"answer": "yes"})
+    monkeypatch.setattr(cli, "_load", lambda: (bad,))
+    code, out, _ = run_cli(capsys, "verify", "--out", str(tmp_path), "--quiet")
+    assert code == 1 and "FAIL" in out
+
+
+def test_atomic_write_keeps_the_old_report_when_interrupted(tmp_path, monkeypatch):
+    target = tmp_path / "report.json"
+    write_atomic(target, "old complete report")
+
+    def broken_replace(src, dst):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("reports.builder.os.replace", broken_replace)
+    with pytest.raises(KeyboardInterrupt):
+        write_atomic(target, "new report that never lands")
+    assert target.read_text() == "old complete report"
+    assert [p.name for p in tmp_path.iterdir()] == ["report.json"]
