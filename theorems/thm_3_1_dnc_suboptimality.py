@@ -319,6 +319,21 @@ def region_for_all_K_L(ctx: Context, even_exponent: str) -> Outcome:
 
 
 # --------------------------------------------------------------------------- 4. threshold table
+def _rational_function(e: sp.Expr):
+    """``L -> e(L)`` as an exact Fraction, for a rational function e of L (fast: integer polynomials)."""
+    num, den = sp.fraction(sp.together(e))
+    pn = [int(c) for c in sp.Poly(num, L_SYM).all_coeffs()]
+    pd = [int(c) for c in sp.Poly(den, L_SYM).all_coeffs()]
+
+    def horner(coeffs, x):
+        acc = 0
+        for c in coeffs:
+            acc = acc * x + c
+        return acc
+
+    return lambda L: Fraction(horner(pn, L), horner(pd, L))
+
+
 def threshold_table(ctx: Context, even_exponent: str) -> Outcome:
     """K <= K_max, L <= L_max: exact integer rows, arb crossings of the claimed threshold, float64 cells."""
     K_max, L_max = max(ctx.K), max(ctx.L)
@@ -332,13 +347,14 @@ def threshold_table(ctx: Context, even_exponent: str) -> Outcome:
     t0 = time.perf_counter()
     karb: dict[int, int | None] = {}
     undecided = []
+    e_at = _rational_function(e)
     with working_precision(128):
         for L in range(1, L_max + 1):
-            eL = sp.Rational(e.subs(L_SYM, L))
+            eL = e_at(L)
             if eL >= 0:
                 karb[L] = None
                 continue
-            x = 1 / (1 - arb(2) ** exact(Fraction(int(eL.p), int(eL.q))))  # real crossing
+            x = 1 / (1 - arb(2) ** exact(eL))  # real crossing
             fl = x.floor()
             if not fl.is_exact() or x.contains(fl):  # ball straddles an integer: undecidable here
                 undecided.append(L)
@@ -406,29 +422,37 @@ def threshold_table(ctx: Context, even_exponent: str) -> Outcome:
 def _table_figure():
     from reports.figures import render
 
-    Kr, Lr = range(3, 25), range(1, 13)
-    grid = np.array([[2 if cp_beats_dnc_exact(K, L, "plain") else (1 if cp_beats_dnc_exact(K, L, "centred") else 0)
-                      for K in Kr] for L in Lr])
+    Kr, Lr = list(range(3, 25)), list(range(1, 13))
+
+    def rel_gain(K: int, L: int) -> float:  # 1 - V_CP / V_DNC for the best cross-polytope (n = 1)
+        kind = "cp_even" if K % 2 == 0 else "cp_odd_centred"
+        v_cp = pl_value(singular_values_claimed(kind, K, 1), L)
+        v_dnc = pl_value(singular_values_claimed("dnc", K, 1), L)
+        return 1.0 - v_cp / v_dnc
+
+    gain = np.array([[rel_gain(K, L) for K in Kr] for L in Lr])
+    wins = np.array([[cp_beats_dnc_exact(K, L, "centred") for K in Kr] for L in Lr])
 
     def draw(fig):
         ax = fig.add_subplot(111)
-        from matplotlib.colors import ListedColormap
-        ax.imshow(grid, origin="lower", cmap=ListedColormap(["#dddddd", "#f4a261", "#2a9d8f"]), vmin=0, vmax=2,
-                  extent=(2.5, 24.5, 0.5, 12.5), aspect="auto")
-        ax.set_xlabel("K (classes)")
-        ax.set_ylabel("L (weight matrices after the features)")
-        ax.set_xticks(list(Kr)[::2])
-        ax.set_yticks(list(Lr))
+        lim = float(np.max(np.abs(gain)))
+        im = ax.imshow(gain, origin="lower", cmap="RdBu", vmin=-lim, vmax=lim,
+                       extent=(Kr[0] - 0.5, Kr[-1] + 0.5, Lr[0] - 0.5, Lr[-1] + 0.5), aspect="auto")
         for L in Lr:
             for K in Kr:
-                if grid[L - 1, K - 3] == 2:
-                    ax.text(K, L, "x", ha="center", va="center", fontsize=6, color="white")
-        ax.set_title("cross-polytope beats DNC (x, teal); grey: construction does not decide")
+                ax.text(K, L, "+" if wins[L - 1, K - Kr[0]] else "·", ha="center", va="center", fontsize=7)
+        ax.set_xlabel("K (classes)")
+        ax.set_ylabel("L (weight matrices after the features)")
+        ax.set_xticks(Kr[::2])
+        ax.set_yticks(Lr)
+        fig.colorbar(im, ax=ax, label="1 - V_CP / V_DNC")
+        ax.set_title("+: cross-polytope strictly beats DNC (exact); ·: not decided by it")
 
     return render("T3.1 threshold table", draw,
-                  "Cells (K, L) where the cross-polytope (centred or plain singleton for odd K; the two "
-                  "regions coincide) has a strictly smaller (P_L) value than DNC, decided exactly.",
-                  size=(7.0, 4.0))
+                  "Relative advantage 1 - V_CP/V_DNC of the cross-polytope (centred singleton for odd K) over DNC; "
+                  "'+' marks cells where it is strictly better, decided exactly (integer form / arb). "
+                  "The region is L = 2, K >= 6 and L >= 3, K >= 4; L = 1, K = 3 and (L = 2, K in {4, 5}) are not decided.",
+                  size=(7.5, 4.2))
 
 
 # --------------------------------------------------------------------------- 5. L = 1 certificate
