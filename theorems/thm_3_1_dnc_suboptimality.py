@@ -516,6 +516,41 @@ def l1_nuclear_norm_certificate(ctx: Context, claimed_optimum: str) -> Outcome:
                           "certificate": "rounded multipliers (denominators <= 1e8) + repaired primal, flint charpoly roots at 200 bits"})
 
 
+def l1_uniform_dual_all_K(ctx: Context, claimed_optimum: str) -> Outcome:
+    """sympy, K and n symbolic: uniform multipliers μ = 1/(K sqrt n) certify V_DNC = (K-1) sqrt(n) at L = 1.
+
+    Matrices are polynomials in J = 1 1^T (K x K) reduced with J² = K J.  Column i of
+    ``G = Σ μ ∇a`` is ``μ Σ_{c' != c} (e_c - e_c') = μ (K e_c - 1)``, i.e. ``G = μ (K I - J) ⊗ 1_n^T``;
+    ``G G^T = n μ² (K I - J)²`` must reduce to the projector ``M_K = I - J/K`` (so ||G||_op = 1 for K >= 2),
+    and weak duality gives ``||Z||_* >= Σ μ = μ K n (K - 1)`` for every feasible Z.
+    """
+    K, n = sp.symbols("K n", positive=True)
+    J, I = sp.symbols("J I")  # I the identity (commuting symbols: every matrix here is a polynomial in J)
+    mu = 1 / (K * sp.sqrt(n))
+
+    def reduce(expr):  # reduce modulo J^2 = K J, then I * anything = anything
+        poly = sp.Poly(sp.expand(expr.subs(I, 1)), J)
+        return sp.simplify(sp.rem(poly.as_expr(), J ** 2 - K * J, J))
+
+    G_core = mu * (K * I - J)
+    gram = reduce(n * G_core ** 2)
+    projector = reduce(1 - J / K)
+    is_projector = sp.simplify(reduce(projector ** 2) - projector) == 0
+    dual_value = sp.simplify(mu * K * n * (K - 1))
+    kind = "dnc" if claimed_optimum == "dnc" else "cp_even"
+    claimed = sp.simplify(pl_value(singular_values_claimed(kind, K, n), 1, lambda x, q: sp.sqrt(x)))
+    ev = {"G G^T": str(gram), "M_K": str(projector), "G G^T - M_K": str(sp.simplify(gram - projector)),
+          "M_K^2 = M_K": bool(is_projector), "dual bound sum(mu)": str(dual_value),
+          "claimed optimum value": str(claimed), "claimed - dual bound": str(sp.simplify(claimed - dual_value))}
+    ok = sp.simplify(gram - projector) == 0 and is_projector and sp.simplify(claimed - dual_value) == 0
+    if ok:
+        ev["conclusion"] = ("for every K >= 2, n >= 1: ||Z||_* >= (K-1) sqrt(n) on the feasible set, attained by DNC: "
+                            "DNC is the global optimum at L = 1")
+        return Outcome(True, ev)
+    return Outcome(False, ev, counterexample={"K": 4, "n": 1, "claimed": str(claimed.subs({K: 4, n: 1})),
+                                             "certified optimum": str(dual_value.subs({K: 4, n: 1}))})
+
+
 # --------------------------------------------------------------------------- 6. local optimality
 def _schatten(Z: np.ndarray, L: int) -> float:
     s = np.linalg.svd(Z, compute_uv=False)
@@ -722,6 +757,17 @@ CLAIM = Claim(
             control_description="the cross-polytope (value K sqrt(n)) claimed optimal at L = 1",
             K=(3, 4, 6, 9, 12), L=(1,),
             thorough_K=tuple(range(3, 13)),
+        ),
+        Check(
+            name="l1_uniform_dual_all_k", level=Level.SYMBOLIC, fn=l1_uniform_dual_all_K,
+            description=("sympy, K and n symbolic: uniform multipliers 1/(K sqrt n) give G with G G^T = M_K (a projector, "
+                         "||G||_op = 1) and Σμ = (K-1) sqrt(n) = ||Z_DNC||_*: DNC is the global L = 1 optimum for all K, n "
+                         "(the exact form of the certificate the solver's multipliers round to)."),
+            precision="exact (sympy, polynomials in J = 11^T modulo J^2 = K J)",
+            statement={"claimed_optimum": "dnc"},
+            control={"claimed_optimum": "cross_polytope"},
+            control_description="the cross-polytope (value K sqrt(n)) claimed optimal at L = 1",
+            K=(4,), L=(1,),
         ),
         Check(
             name="local_perturbations", level=Level.FUZZ, fn=local_perturbations,
