@@ -93,3 +93,26 @@ def test_certificate_norms_exact_cases():
     mu = np.full((K, K * n), Fraction(1, K), dtype=object)
     G = margin_multiplier_matrix(mu, class_labels(K, n))
     assert np.all(G == dnc_mean_logits(K, exact_arith=True))
+
+
+def test_nuclear_norm_bracket_on_exact_dnc():
+    from numerics.certificates import nuclear_norm_bracket
+
+    K, n = 5, 1
+    labels = class_labels(K, n)
+    Z = logits_of(dnc_mean_logits(K), n)
+    mu = np.full((K, K * n), 1.0 / K)
+    br = nuclear_norm_bracket(Z, mu, labels)
+    assert br["lower"].contains(K - 1) and br["upper"].contains(K - 1) and br["repair_factor"] == 1
+
+
+def test_nuclear_norm_bracket_repairs_scaled_primal():
+    from numerics.certificates import nuclear_norm_bracket
+
+    K, n = 4, 2
+    labels = class_labels(K, n)
+    Z = 0.5 * logits_of(dnc_mean_logits(K), n)  # margins 1/2: repaired by the factor 2
+    mu = np.full((K, K * n), 1.0 / (K * math.sqrt(n)))
+    br = nuclear_norm_bracket(Z, mu, labels)
+    assert br["repair_factor"] == 2
+    assert bool(br["lower"] <= br["upper"]) or br["lower"].overlaps(br["upper"])
