@@ -16,7 +16,8 @@ Thresholds.  With ``p = L + 1`` and the (P_L) values
 
 * K even:           ``K^p < 2^{L-1} (K-1)^p``                  (:func:`even_form_holds`)
 * K odd, plain:     ``(K-1)^p < 2^{L-1} (K-2)^p``               (the even form at K-1)
-* K odd, centred:   ``((K-1)/2) 4^{1/p} + ((K-1)/K)^{1/p} < K-1`` (algebraic; decided in arb)
+* K odd, centred:   ``((K-1)/2) 4^{1/p} + ((K-1)/K)^{1/p} < K-1`` (algebraic; decided in arb);
+  for L >= 2 equivalently ``K (K-1)^L (1 - 2^{(1-L)/(1+L)})^{L+1} > 1``; never for L = 1
 
 The integer forms are derived in :func:`cp_beats_dnc_exact`'s docstring and proved
 equivalent to ``V_CP < V_DNC`` symbolically in ``theorems/thm_3_1_dnc_suboptimality.py``.
