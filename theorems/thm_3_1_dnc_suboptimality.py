@@ -58,7 +58,7 @@ from scipy.optimize import minimize
 
 from ncdepth.fuzzing import search, st
 from ncdepth.registry import Check, Claim, Context, Domain, Level, Outcome
-from numerics.certificates import exact_margins, nuclear_norm_bracket
+from numerics.certificates import exact_margins, nuclear_norm_ball, nuclear_norm_bracket
 from numerics.constructions import (
     centred_odd_gap_arb,
     cp_beats_dnc_exact,
@@ -518,14 +518,14 @@ def l1_nuclear_norm_certificate(ctx: Context, claimed_optimum: str) -> Outcome:
             with working_precision(200):
                 claimed = arb(1) * pl_value(singular_values_claimed(kind, K, n), 1,
                                             root=lambda x, q: exact(Fraction(x)).sqrt())
+                # certainly inside [lower end of the lower-bound ball, upper end of the upper-bound ball]
                 inside = bool(claimed >= br["lower"].lower()) and bool(claimed <= br["upper"].upper())
-                inside = inside or (bool(br["lower"].lower() <= claimed) and bool(claimed <= br["upper"].upper()))
                 width = br["upper"].upper() - br["lower"].lower()
-                # DNC itself is exactly feasible (margins 1, checked in fractions) with ||Z||_* = (K-1) sqrt(n)
-                # (its Gram n M_K has eigenvalues n (K-1 times) and 0): a second rigorous upper bound
+                # DNC itself is exactly feasible (margins 1, checked in fractions); its nuclear norm enclosed
+                # rigorously (charpoly roots of the exact Gram n M_K): a second rigorous upper bound
                 dnc_exact = logits_of(dnc_mean_logits(K, exact_arith=True), n)
                 dnc_feasible = min(exact_margins(dnc_exact, labels)) >= 1
-                v_dnc = arb(K - 1) * exact(n).sqrt()
+                v_dnc = nuclear_norm_ball(dnc_exact, 200)
                 gap_dnc = v_dnc - br["lower"]
             Zc = logits_of(Zbar, n)
             shape_err = float(np.linalg.norm(Zs - Zc) / np.linalg.norm(Zc))
@@ -540,7 +540,7 @@ def l1_nuclear_norm_certificate(ctx: Context, claimed_optimum: str) -> Outcome:
                     or not dnc_feasible:
                 return Outcome(False, {"rows": rows}, counterexample={"K": K, "n": n, "L": 1,
                                                                       "claimed": claimed_optimum, **row})
-    return Outcome(True, {"rows": rows, "solver": "cvxpy CLARABEL (defaults)",
+    return Outcome(True, {"rows": rows, "solver": "cvxpy CLARABEL, tol_gap_abs = tol_gap_rel = tol_feas = 1e-12",
                           "certificate": "rounded multipliers (denominators <= 1e8) + repaired primal, flint charpoly roots at 200 bits"})
 
 
@@ -812,7 +812,7 @@ CLAIM = Claim(
                          "bound (flint); the claimed optimum's value must lie in the bracket (width < 1e-7), "
                          "the solver's Z must have its shape (rel. 1e-5), and exactly feasible DNC must be "
                          "within 1e-9 of the certified lower bound (so V_DNC is the optimum to 1e-9)."),
-            precision="CLARABEL defaults; certificate exact rationals + arb 200 bits",
+            precision="CLARABEL tolerances 1e-12; certificate exact rationals + arb 200 bits",
             statement={"claimed_optimum": "dnc"},
             control={"claimed_optimum": "cross_polytope"},
             control_description="the cross-polytope (value K sqrt(n)) claimed optimal at L = 1",
