@@ -753,7 +753,7 @@ CLAIM = Claim(
     latex=(r"V_{\rm DNC}=\tfrac{L+1}{2}(K-1)n^{\frac1{L+1}},\ V_{\rm CP}=\tfrac{L+1}{2}\tfrac K2(4n)^{\frac1{L+1}};\ "
            r"V_{\rm CP}<V_{\rm DNC}\iff 2^{\frac{1-L}{1+L}}<1-\tfrac1K\iff K^{L+1}<2^{L-1}(K-1)^{L+1}"),
     reference="Theorem 3.1, Sec. 3; proof App. D.1, Eq. (3), (10)-(16)",
-    domain=Domain(K_min=2, L_min=1),
+    domain=Domain(K_min=3, L_min=1),
     depends_on=(),
     notes=("Intended dependency: L-D.7 (Schatten identity; the objective on the factors is checked directly here). "
            "Evidence keys per (K, L): evidence['by_K_L']['K,L'] = {dnc_objective, cp_objective, dnc_suboptimal} "
