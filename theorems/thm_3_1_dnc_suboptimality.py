@@ -27,7 +27,7 @@ How it is checked (one check per piece of the proof):
    ``K^{L+1} < 2^{L-1} (K-1)^{L+1}``; K odd, plain singleton ``(K-1)^{L+1} < 2^{L-1} (K-2)^{L+1}``
    (the even form at K-1); K odd, centred singleton (L >= 2)
    ``K (K-1)^L (1 - 2^{(1-L)/(1+L)})^{L+1} > 1`` (no integer form: two radicals).
-3. ``region_for_all_K_L``: sympy proves the region for all K >= 3, L >= 1 by monotonicity
+3. ``region_all_k_l``: sympy proves the region for all K >= 3, L >= 1 by monotonicity
    of ``g(k, L) = log(rhs/lhs)`` in k and L plus exact corner values; z3 (nlsat, reals)
    independently decides the L = 2 and L = 3 rows.
 4. ``threshold_table``: K <= 10^4, L <= 10^3 decided three ways (exact integer boundary per
@@ -795,7 +795,7 @@ CLAIM = Claim(
         Check(
             name="threshold_table", level=Level.CERTIFIED, fn=threshold_table,
             description=("K <= 10^4, L <= 10^3: per row the exact integer crossing (bisection, boundary "
-                         "re-verified; rows are monotone by region_for_all_K_L) vs the arb crossing "
+                         "re-verified; rows are monotone by region_all_k_l) vs the arb crossing "
                          "1/(1 - 2^{e(L)}) of the claimed threshold; all 10^7 cells in float64 vs the exact rows; "
                          "the centred odd variant decided at every row's boundary in arb, directly and via its "
                          "algebraic form K (K-1)^L (1 - 2^{(1-L)/(1+L)})^{L+1} > 1."),
