@@ -754,8 +754,8 @@ CLAIM = Claim(
            r"V_{\rm CP}<V_{\rm DNC}\iff 2^{\frac{1-L}{1+L}}<1-\tfrac1K\iff K^{L+1}<2^{L-1}(K-1)^{L+1}"),
     reference="Theorem 3.1, Sec. 3; proof App. D.1, Eq. (3), (10)-(16)",
     domain=Domain(K_min=3, L_min=1),
-    depends_on=(),
-    notes=("Intended dependency: L-D.7 (Schatten identity; the objective on the factors is checked directly here). "
+    depends_on=("L-D.7",),
+    notes=("Uses L-D.7 (Schatten identity) for V(Z); the objective on the actual factors is also checked directly here. "
            "Evidence keys per (K, L): evidence['by_K_L']['K,L'] = {dnc_objective, cp_objective, dnc_suboptimal} "
            "(n = 1; for odd K cp_objective is the better, centred-singleton construction)."),
     checks=(
