@@ -1,0 +1,180 @@
+"""S3.2 (Section 3.2, the paragraph after Thm 3.1): logit norms propagate exponentially in depth.
+
+Statement.  Take all L + 1 factors ``H, W_1, ..., W_L`` of unit Frobenius norm, n = 1,
+balanced, with r equal non-zero singular values.  Then the logit matrix has
+
+    ||W_L ... W_1 H||_F = r^{-L/2};      DNC (r = K - 1):  (K-1)^{-L/2},
+
+so a rank-r structure has normalised logits larger by ``((K-1)/r)^{L/2}``, exponential in L.
+
+Proof mirrored here.  A balanced factor with r equal singular values s has
+``||F||_F = sqrt(r) s = 1``, so ``s = r^{-1/2}``; the product of L + 1 such factors
+(aligned singular spaces) has r singular values ``s^{L+1}`` and Frobenius norm
+``sqrt(r) s^{L+1} = r^{-L/2}``.  The symbolic check runs this for symbolic r, L;
+the numeric check builds DNC (balanced SVD factors of ``M_K``, random orthogonal
+gauges, each factor normalised), the cross-polytope (r = K/2) and random rank-r
+constructions ``W_l = Q_{l+1} S Q_l^T`` with random orthogonal ``Q_l`` and compares the
+product's norm; the fuzz check draws (K, L, r, d, seeds).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import sympy as sp
+
+from ncdepth.fuzzing import search, st
+from ncdepth.registry import Check, Claim, Context, Domain, Level, Outcome
+from numerics.constructions import cross_polytope_mean_logits, dnc_mean_logits, gauged_balanced_factors
+from numerics.deep_ufm import random_orthogonal
+from numerics.schatten import product
+
+PAPER_EXPONENT = "-L/2"
+WRONG_EXPONENT = "-(L + 1)/2"
+_L = sp.Symbol("L", positive=True)
+_r = sp.Symbol("r", positive=True)
+
+
+def claimed_norm(r: int, L: int, exponent: str) -> float:
+    """``r^{e(L)}``: the claimed Frobenius norm of the product (e = -L/2 in the paper)."""
+    return float(sp.Integer(r) ** sp.sympify(exponent, locals={"L": _L}).subs(_L, L))
+
+
+def unit_factors(factors: list[np.ndarray]) -> list[np.ndarray]:
+    """Each factor divided by its Frobenius norm."""
+    return [F / np.linalg.norm(F) for F in factors]
+
+
+def random_equal_sv_factors(K: int, N: int, r: int, L: int, d: int, rng: np.random.Generator) -> list[np.ndarray]:
+    """``H = Q_1 S V^T``, ``W_l = Q_{l+1} S Q_l^T``, ``W_L = U S Q_L^T`` with S = diag(1_r, 0) (padded to each
+    shape) and random orthogonal Q_l (d x d), U (K x K), V (N x N)."""
+    S = np.zeros((d, d))
+    S[np.arange(r), np.arange(r)] = 1.0
+    if not 1 <= r <= min(K, N, d):
+        raise ValueError(f"rank r={r} must lie in [1, min(K, N, d)] = [1, {min(K, N, d)}]")
+    Q = [random_orthogonal(d, rng) for _ in range(L)]
+    Sk = np.zeros((K, d))
+    Sk[np.arange(r), np.arange(r)] = 1.0
+    Sn = np.zeros((d, N))
+    Sn[np.arange(r), np.arange(r)] = 1.0
+    H = Q[0] @ Sn @ random_orthogonal(N, rng).T
+    Ws = [Q[l] @ S @ Q[l - 1].T for l in range(1, L)]
+    WL = random_orthogonal(K, rng) @ Sk @ Q[L - 1].T
+    return [H] + Ws + [WL]
+
+
+# --------------------------------------------------------------------------- symbolic
+def symbolic_norms(ctx: Context, exponent: str) -> Outcome:
+    """sympy: s = r^{-1/2} from ||F||_F = 1; ||product||_F = sqrt(r) s^{L+1}; compare with r^{e(L)}."""
+    s = sp.Symbol("s", positive=True)
+    K = sp.Symbol("K", positive=True)
+    s_unit = sp.solve(sp.Eq(sp.sqrt(_r) * s, 1), s)
+    derived = sp.simplify(sp.sqrt(_r) * s_unit[0] ** (_L + 1))
+    claimed = _r ** sp.sympify(exponent, locals={"L": _L})
+    diff = sp.simplify(sp.powsimp(derived / claimed, force=True))
+    ratio_dnc_over_r = sp.simplify(sp.powsimp((derived / derived.subs(_r, K - 1)) / (((K - 1) / _r) ** (_L / 2)),
+                                              force=True))
+    ev = {"s (unit Frobenius)": [str(x) for x in s_unit], "derived ||product||_F": str(derived),
+          "derived / claimed": str(diff), "(rank-r norm / DNC norm) / ((K-1)/r)^(L/2)": str(ratio_dnc_over_r)}
+    if diff == 1 and ratio_dnc_over_r == 1:
+        return Outcome(True, ev)
+    for Lv in range(1, 6):
+        for rv in range(2, 6):
+            if sp.simplify(diff.subs({_L: Lv, _r: rv})) != 1:
+                return Outcome(False, ev, counterexample={"L": Lv, "r": rv, "derived": str(derived.subs({_L: Lv, _r: rv})),
+                                                         "claimed": str(claimed.subs({_L: Lv, _r: rv}))})
+    return Outcome(False, ev, counterexample={"why": "ratio not identically 1"})
+
+
+# --------------------------------------------------------------------------- numeric
+def numeric_constructions(ctx: Context, exponent: str) -> Outcome:
+    """DNC, cross-polytope and random rank-r balanced constructions with unit factors vs r^{e(L)}."""
+    rng = ctx.rng(52)
+    rows = []
+    worst = 0.0
+    for K in ctx.K:
+        for L in ctx.L:
+            d = K + 2
+            cases = [("dnc", K - 1, gauged_balanced_factors(dnc_mean_logits(K), L, d, rng))]
+            if K >= 3:
+                Zcp = cross_polytope_mean_logits(K) if K % 2 == 0 else None
+                if Zcp is not None:
+                    cases.append(("cross_polytope", K // 2, gauged_balanced_factors(Zcp, L, d, rng)))
+            for r in sorted({1, 2, max(1, K // 2)}):
+                cases.append((f"random_rank_{r}", r, random_equal_sv_factors(K, K, r, L, d, rng)))
+            for name, r, F in cases:
+                Fu = unit_factors(F)
+                got = float(np.linalg.norm(product(Fu)))
+                want = claimed_norm(r, L, exponent)
+                rel = abs(got - want) / want
+                worst = max(worst, rel)
+                rows.append({"K": K, "L": L, "construction": name, "rank": r, "norm": got, "claimed": want, "rel_err": rel})
+                if rel > 1e-10:
+                    return Outcome(False, {"rows": rows[-5:]}, counterexample={"K": K, "L": L, "construction": name,
+                                                                             "rank": r, "norm": got, "claimed": want})
+    dnc = {f"{r['K']},{r['L']}": r["norm"] for r in rows if r["construction"] == "dnc"}
+    return Outcome(True, {"worst_rel_err": worst, "cases": len(rows), "dnc_norm_by_K_L": dnc,
+                          "width_d": "K + 2", "note": "factors normalised to unit Frobenius norm, n = 1"})
+
+
+def fuzz_norms(ctx: Context, exponent: str) -> Outcome:
+    """hypothesis over K, L, r, extra width and seeds: random orthogonal rank-r constructions."""
+    strategy = st.tuples(st.sampled_from(ctx.K), st.sampled_from(ctx.L), st.integers(1, 12), st.integers(0, 3),
+                         st.integers(0, 2**32 - 1))
+
+    def prop(x):
+        K, L, r, extra, seed = x
+        r = min(r, K)
+        rng = np.random.default_rng(seed)
+        F = unit_factors(random_equal_sv_factors(K, K, r, L, K + extra, rng))
+        got = float(np.linalg.norm(product(F)))
+        want = claimed_norm(r, L, exponent)
+        return abs(got - want) <= 1e-10 * want, {"norm": got, "claimed": want, "rank": r}
+
+    res = search(strategy, prop, examples=ctx.examples, seed=ctx.seed)
+    if res.holds:
+        return Outcome(True, {"examples_run": res.examples_run})
+    K, L, r, extra, seed = res.counterexample
+    return Outcome(False, {"examples_run": res.examples_run},
+                   counterexample={"K": K, "L": L, "rank": min(r, K), "width": K + extra, "seed": seed, **res.detail})
+
+
+CLAIM = Claim(
+    id="S3.2",
+    title="Normalised logit norms: DNC (K-1)^{-L/2} vs rank r r^{-L/2}",
+    statement=("With all L+1 factors of unit Frobenius norm, balanced with r equal singular values, and n = 1: "
+               "||W_L...W_1 H||_F = r^{-L/2}; DNC (r = K-1) gives (K-1)^{-L/2}; the ratio ((K-1)/r)^{L/2} grows "
+               "exponentially with depth."),
+    latex=r"\|W_L\cdots W_1H\|_F=r^{-L/2},\qquad \|Z_{\rm DNC}\|_F=(K-1)^{-L/2}",
+    reference="Section 3.2 (discussion after Theorem 3.1)",
+    domain=Domain(K_min=2, L_min=1),
+    checks=(
+        Check(
+            name="symbolic_norms", level=Level.SYMBOLIC, fn=symbolic_norms,
+            description="sympy, r and L symbolic: unit norm forces s = r^{-1/2}; the product norm sqrt(r) s^{L+1} = r^{-L/2}; ratio to DNC ((K-1)/r)^{L/2}.",
+            precision="exact (sympy)",
+            statement={"exponent": PAPER_EXPONENT},
+            control={"exponent": WRONG_EXPONENT},
+            control_description="norm r^{-(L+1)/2} (one factor too many in the exponent)",
+        ),
+        Check(
+            name="numeric_constructions", level=Level.NUMERIC, fn=numeric_constructions,
+            description=("DNC (balanced SVD factors of M_K, random orthogonal gauges), cross-polytope (K even, r = K/2) "
+                         "and random rank-r (r in {1, 2, K/2}) equal-singular-value constructions, width K + 2, "
+                         "each factor normalised: product norm vs r^{-L/2}."),
+            precision="float64, rel 1e-10",
+            statement={"exponent": PAPER_EXPONENT},
+            control={"exponent": WRONG_EXPONENT},
+            control_description="norm r^{-(L+1)/2}",
+            K=(2, 3, 4, 6, 8, 10), L=(1, 2, 3, 5, 8),
+        ),
+        Check(
+            name="fuzz_norms", level=Level.FUZZ, fn=fuzz_norms,
+            description="hypothesis over K, L, rank r <= K, width K..K+3, random orthogonal bases.",
+            precision="float64, rel 1e-10",
+            statement={"exponent": PAPER_EXPONENT},
+            control={"exponent": WRONG_EXPONENT},
+            control_description="norm r^{-(L+1)/2}",
+            K=(2, 3, 5, 8, 12, 16), L=(1, 2, 3, 4, 6, 10),
+        ),
+    ),
+)
