@@ -208,7 +208,9 @@ def to_html(results: Sequence[ClaimResult], options: RunOptions, env: dict[str, 
                   f"<p><em>{e(c.reference)}</em></p>",
                   f"<div class='stmt'><p>{e(c.statement)}</p><p><code>{e(c.latex)}</code></p></div>"]
         if c.depends_on:
-            parts.append("<p>Depends on: " + ", ".join(f"<a href='#{e(d)}'>{e(d)}</a>" for d in c.depends_on) + "</p>")
+            present = {r.claim.id for r in results}
+            parts.append("<p>Depends on: " + ", ".join(
+                f"<a href='#{e(d)}'>{e(d)}</a>" if d in present else e(d) for d in c.depends_on) + "</p>")
         if c.notes:
             parts.append(f"<p>{e(c.notes)}</p>")
         parts.append("<table><tr><th>check</th><th>level</th><th>verdict</th><th>negative control</th><th>time (s)</th><th>precision</th></tr>")
