@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from typing import Sequence
 
 import numpy as np
+import sympy as sp
 from scipy import stats
 
 from .deep_ufm import etf, one_hot
@@ -52,9 +53,11 @@ __all__ = [
     "normalised_velocity_metric",
     "predicted_metric_constant",
     "gram_deviation_constant",
+    "gaussian_deviation_samples",
     "product_gram_deviations",
     "LogLogFit",
     "loglog_fit",
+    "gaussian_expectation",
 ]
 
 # Entry variances of the random factors, by name: the paper's N(0, 1/d), and the
@@ -258,6 +261,32 @@ def gram_deviation_constant(G: np.ndarray) -> float:
     return float(np.trace(G) ** 2 + np.sum(G * G))
 
 
+def gaussian_deviation_samples(R: np.ndarray, d: int, seeds: int, rng: np.random.Generator, *,
+                               entry_variance: str = "1/d") -> tuple[np.ndarray, np.ndarray]:
+    """Frobenius and operator norms of ``(W X)^T (W X) - R^T R`` over ``seeds`` draws.
+
+    ``X = Q R`` with ``Q`` a random d x m orthonormal frame (QR of a Gaussian matrix), so
+    ``X^T X = R^T R`` exactly; ``W`` is d x d with i.i.d. entries of the given variance.
+    """
+    R = require_finite(np.asarray(R, dtype=float), "R")
+    m = R.shape[0]
+    d = _require_int("d (width)", d, m)
+    A = R.T @ R
+    fro, op = [], []
+    chunk = max(1, min(seeds, int(4e6 // (d * d))))
+    done = 0
+    while done < seeds:
+        b = min(chunk, seeds - done)
+        Q, _ = np.linalg.qr(rng.standard_normal((b, d, m)))
+        X = Q @ R
+        WX = gaussian_matrix(d, d, d, rng, seeds=b, entry_variance=entry_variance) @ X
+        dev = np.swapaxes(WX, -1, -2) @ WX - A
+        fro.append(np.sqrt(np.sum(dev**2, axis=(-2, -1))))
+        op.append(np.max(np.abs(np.linalg.eigvalsh(dev)), axis=-1))
+        done += b
+    return np.concatenate(fro), np.concatenate(op)
+
+
 def product_gram_deviations(X: np.ndarray, Ws: Sequence[np.ndarray], target: np.ndarray) -> np.ndarray:
     """``||(W_k ... W_1 X)^T (W_k ... W_1 X) - target||_F`` for k = 0..len(Ws), batched.
 
@@ -309,3 +338,20 @@ def loglog_fit(x: np.ndarray, y: np.ndarray, confidence: float = 0.95) -> LogLog
     half = t * res.stderr
     return LogLogFit(float(res.slope), float(res.intercept), float(res.stderr),
                      float(res.slope - half), float(res.slope + half), confidence, int(x.size))
+
+
+def gaussian_expectation(expr: sp.Expr, variables: Sequence[sp.Symbol], variance: sp.Expr) -> sp.Expr:
+    """Exact ``E[expr]`` for ``variables`` i.i.d. ``N(0, variance)``: expand into monomials and
+    replace ``v^p`` by its Gaussian moment ``(p-1)!! variance^{p/2}`` (0 for odd p)."""
+    variables = list(variables)
+    poly = sp.Poly(sp.expand(expr), *variables)
+    total = sp.Integer(0)
+    for powers, coeff in poly.terms():
+        moment = sp.Integer(1)
+        for p in powers:
+            if p % 2:
+                moment = sp.Integer(0)
+                break
+            moment *= sp.factorial2(p - 1) * variance ** (p // 2)
+        total += coeff * moment
+    return sp.expand(total)
