@@ -54,6 +54,7 @@ __all__ = [
     "predicted_metric_constant",
     "gram_deviation_constant",
     "gaussian_deviation_samples",
+    "product_gram_second_moment",
     "product_gram_deviations",
     "LogLogFit",
     "loglog_fit",
@@ -259,6 +260,29 @@ def gram_deviation_constant(G: np.ndarray) -> float:
     """``d · E ||(W X)^T (W X) - G||_F² = (tr G)² + ||G||_F²`` for ``G = X^T X``, W entries N(0, 1/d)."""
     G = require_finite(np.asarray(G, dtype=float), "Gram matrix")
     return float(np.trace(G) ** 2 + np.sum(G * G))
+
+
+def product_gram_second_moment(size: int, depth: int, d, variance_model: str = "exact"):
+    """``E ||P^T P - I_size||_F²`` for a product ``P = A_depth ... A_1 E`` of ``depth`` independent
+    d x d-type Gaussian layers with ``N(0, 1/d)`` entries applied to an orthonormal ``E`` (d x size).
+
+    Exact for every d, by Lemma D.10's conditional moments and the tower property: with
+    ``a = E (tr G)²``, ``b = E ||G||_F²`` one layer maps ``(a, b) -> (a + 2b/d, b + (a + b)/d)``,
+    from ``(size², size)``; and ``E G = I``, so the answer is ``b - size``.  Leading order
+    ``depth · size (size + 1) / d``.  ``d`` may be a number or a sympy symbol.
+    ``variance_model="one_layer"`` returns ``size (size + 1)/d`` whatever the depth (a wrong model
+    for negative controls).
+    """
+    size = _require_int("size", size, 1)
+    depth = _require_int("depth", depth, 0)
+    if variance_model == "one_layer":
+        return size * (size + 1) / d if depth > 0 else 0 * d
+    if variance_model != "exact":
+        raise ValueError(f"variance_model must be 'exact' or 'one_layer', got {variance_model!r}")
+    a, b = size**2, size
+    for _ in range(depth):
+        a, b = a + 2 * b / d, b + (a + b) / d
+    return b - size
 
 
 def gaussian_deviation_samples(R: np.ndarray, d: int, seeds: int, rng: np.random.Generator, *,

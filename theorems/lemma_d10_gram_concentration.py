@@ -77,8 +77,8 @@ def conditional_moments(ctx: Context, entry_variance: str) -> Outcome:
             one = u[a] * u[b]
             mean1 = gaussian_expectation(one, xi, var)
             var1 = gaussian_expectation(one**2, xi, var) - mean1**2
-            r_mean = sp.simplify(dsym * mean1 - G[a, b])  # d i.i.d. rows: means and variances add
-            r_var = sp.simplify(dsym * var1 - (G[a, a] * G[b, b] + G[a, b] ** 2) / dsym)
+            r_mean = sp.expand(dsym * mean1 - G[a, b])  # d i.i.d. rows: means and variances add
+            r_var = sp.expand(dsym * var1 - (G[a, a] * G[b, b] + G[a, b] ** 2) / dsym)
             checked.append(f"d symbolic,({a},{b})")
             if r_mean != 0 or r_var != 0:
                 failures.append({"d": "symbolic", "entry": [a, b], "mean_residual": str(r_mean)[:200],

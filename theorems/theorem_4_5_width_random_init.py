@@ -250,7 +250,7 @@ CLAIM = Claim(
            r" \xrightarrow{P} 0,\quad \mathbb E[\cdot] \simeq \frac{c(K,n,L,s)}{d}"),
     reference="Theorem 4.5, Sec. 4.4; proof App. D.6, Eq. (56); metric Eq. (61), App. E.1 (Figure 5)",
     domain=Domain(K_min=2, L_min=1),
-    depends_on=(),
+    depends_on=("L-D.10", "L-D.11"),
     notes=("Finding: with N(0, 1/d) entries the logits are O(s^{L+1}/sqrt(d)), so the limit holds as d -> ∞ at "
            "ANY fixed s; s -> 0 only removes the softmax term s^{2L+2}[(K-1)N-1]/(K² n (K-1)) from the "
            "constant (checked at s = 1.5).  The rate d^-1 and the constant c are derived in the module docstring; "
