@@ -49,9 +49,11 @@ import sympy as sp
 
 from ncdepth.fuzzing import search, st
 from ncdepth.registry import Check, Claim, Context, Domain, Level, Outcome
-from numerics.deep_ufm import logit_velocity, one_hot
+from numerics.deep_ufm import etf, logit_velocity, one_hot
+from numerics.softmax import softmax
 from numerics.random_init import (
     autograd_logit_velocity,
+    batched_logits,
     etf_logit_direction,
     finite_difference_logit_velocity,
     gaussian_factors,
@@ -144,6 +146,35 @@ def softmax_small_scale(ctx: Context, zeroth_order: str) -> Outcome:
     if bad:
         return Outcome(False, ev, counterexample={"zeroth_order": zeroth_order,
                                                   "nonzero_residuals": dict(list(bad.items())[:4])})
+    return Outcome(True, ev)
+
+
+def small_scale_residual_orders(ctx: Context, logit_order: str) -> Outcome:
+    """float64: ||P - Y + M|| ~ s^{L+1} and, after the first-order term (1/K) M_K Z, ~ s^{2(L+1)}."""
+    rows, failures = [], []
+    for K in ctx.K:
+        for L in ctx.L:
+            # |Z| = s^{L+1} |A_L...A_0| from 1e-4 to 1e-2: second-order terms (~1e-8) stay far above rounding
+            scales = np.geomspace(1e-4, 1e-2, 6) ** (1.0 / (L + 1))
+            A = gaussian_factors(K, N_PER_CLASS, 16, L, 1.0, ctx.rng(4500 + 10 * K + L))
+            M = etf_logit_direction(K, N_PER_CLASS)
+            r1, r2 = [], []
+            for s in scales:
+                Z = batched_logits([s * a for a in A])
+                G = softmax(Z, axis=0) - one_hot(K, N_PER_CLASS)
+                r1.append(np.linalg.norm(G + M))
+                r2.append(np.linalg.norm(G + M - etf(K) @ Z / K))
+            f1, f2 = loglog_fit(scales, np.array(r1)), loglog_fit(scales, np.array(r2))
+            p = L + 1 if logit_order == "L+1" else L
+            # O(s^{2p}): at least that order (K = 2 has no second-order softmax term, so there it is 3p)
+            ok = abs(f1.slope - p) <= 0.05 and f2.slope >= 2 * p - 0.1
+            rows.append({"K": K, "L": L, "claimed_order": p, "scales": scales.tolist(), "slope_zeroth_residual": f1.slope,
+                         "slope_first_order_residual": f2.slope, "residual_at_smallest_s": [r1[0], r2[0]]})
+            if not ok:
+                failures.append(rows[-1])
+    ev = {"d": 16, "cases": rows, "slope_tolerances": "|slope0 - (L+1)| <= 0.05; slope1 >= 2(L+1) - 0.1"}
+    if failures:
+        return Outcome(False, ev, counterexample={**failures[0], "seed": ctx.seed, "logit_order": logit_order})
     return Outcome(True, ev)
 
 
@@ -265,6 +296,18 @@ CLAIM = Claim(
             control={"zeroth_order": "one_hot"},
             control_description="claims the softmax tends to the one-hot labels (P -> Y, the large-scale limit) instead of uniform",
             K=(2, 3, 4, 5), L=(1,),
+        ),
+        Check(
+            name="small_scale_residual_orders", level=Level.NUMERIC, fn=small_scale_residual_orders,
+            description=("fixed Gaussian A's (d = 16), s^{L+1} from 1e-4 to 1e-2: log-log slope of ||P - Y + M_K ⊗ 1_n^T||_F "
+                         "is L+1 (the logits are s^{L+1} A_L...A_0) and, after subtracting the first-order term "
+                         "(1/K) M_K Z, at least 2(L+1) (exactly 2(L+1) for K >= 3; 3(L+1) for K = 2, where the "
+                         "second-order softmax term vanishes)."),
+            precision="float64; |slope - (L+1)| <= 0.05, first-order residual slope >= 2(L+1) - 0.1",
+            statement={"logit_order": "L+1"},
+            control={"logit_order": "L"},
+            control_description="claims the logits (hence P - 1/K) scale like s^L (forgetting that H is scaled too)",
+            K=(2, 3, 4), L=(1, 2, 3),
         ),
         Check(
             name="eq56_three_independent_routes", level=Level.NUMERIC, fn=eq56_routes,
