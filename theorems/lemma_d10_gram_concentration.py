@@ -136,14 +136,16 @@ def _figure(dd, data, fit_fro, fit_op, C):
     def draw(fig):
         ax = fig.add_subplot(1, 1, 1)
         for key, fit, label in (("fro", fit_fro, "Frobenius"), ("op", fit_op, "operator")):
-            means = data[key].mean(axis=1)
-            line = ax.plot(dd, means, "o", ms=4, label=f"{label}: slope {fit.slope:.3f}")
-            ax.plot(dd, np.exp(fit.intercept) * dd**fit.slope, "-", color=line[0].get_color(), lw=1)
-        ax.plot(dd, np.sqrt(C / dd), ":", color="k", lw=1, label="sqrt(((tr A)²+||A||²)/d)")
+            rms = np.sqrt(np.mean(data[key] ** 2, axis=1))
+            ax.plot(dd, rms, "o", ms=4, label=f"{label} (rms): fitted slope {fit.slope:.3f} [{fit.ci_low:.3f}, {fit.ci_high:.3f}]")
+        ax.plot(dd, np.sqrt(C / dd), ":", color="k", lw=1, label="exact Frobenius rms sqrt(((tr A)²+||A||²)/d)")
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlabel("width d")
-        ax.set_ylabel("||(WX)^T(WX) - A|| (mean over seeds)")
+        ax.minorticks_off()
+        ticks = dd  # the widths
+        ax.set_xticks(ticks, [str(int(x)) for x in ticks])
+        ax.set_ylabel("rms ||(WX)^T(WX) - A|| over seeds")
         ax.legend(fontsize=7)
 
     return [render("L-D.10: Gram deviation after one random layer", draw,

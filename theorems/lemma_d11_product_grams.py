@@ -170,7 +170,7 @@ def product_grams(ctx: Context, entry_variance: str, variance_model: str) -> Out
                         "leading_constant_layers_x_size_x_(size+1)": depth * size * (size + 1),
                         "fit_frobenius": fit.as_dict(), "ok": ok}
                 cases.append(case)
-                fig_rows.append((K, L, label, depth, dd, np.sqrt(mean), fit))
+                fig_rows.append((K, L, label, depth, dd, np.sqrt(mean), np.sqrt(predicted), fit))
                 if not ok:
                     failures.append(case)
     ev = {"entry_variance": entry_variance, "variance_model": variance_model, "seeds_per_d": seeds,
@@ -192,19 +192,22 @@ def _figure(rows):
 
     def draw(fig):
         ax = fig.add_subplot(1, 1, 1)
-        for K, L, label, depth, dd, rms, fit in rows:
+        for K, L, label, depth, dd, rms, exact, fit in rows:
             if label.startswith("A"):
                 continue
-            line = ax.plot(dd, rms, "o", ms=4, label=f"K={K}, L={L}, {depth} layer(s): slope {fit.slope:.3f}")
-            ax.plot(dd, np.exp(fit.intercept) * dd**fit.slope, "-", color=line[0].get_color(), lw=1)
+            line = ax.plot(dd, rms, "o", ms=4, label=f"K={K}, L={L}, {depth} layer(s): fitted slope {fit.slope:.3f}")
+            ax.plot(dd, exact, ":", color=line[0].get_color(), lw=1)
         ax.set_xscale("log")
         ax.set_yscale("log")
         ax.set_xlabel("width d")
+        ax.minorticks_off()
+        ticks = rows[0][4]  # the widths
+        ax.set_xticks(ticks, [str(int(x)) for x in ticks])
         ax.set_ylabel("rms ||B_<j^T B_<j - I_N||_F")
         ax.legend(fontsize=7)
 
     return [render("L-D.11: Grams of random products concentrate on I", draw,
-                   "Right Grams B_<j^T B_<j of the Theorem 4.5 factors (n = 1); lines: log-log OLS fits.")]
+                   "Right Grams B_<j^T B_<j of the Theorem 4.5 factors (n = 1); markers: Monte Carlo rms; dotted: exact rms from the second-moment recursion.")]
 
 
 # --------------------------------------------------------------------------- fuzz
