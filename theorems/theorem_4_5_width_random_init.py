@@ -76,7 +76,7 @@ def eq56_routes(ctx: Context, terms: str) -> Outcome:
     tols = {"deep_ufm": 1e-12, "autograd": 1e-12, "finite_difference": 1e-6}
     for K in ctx.K:
         for L in ctx.L:
-            for d, s in ((3, 0.5), (7, 2.0)):  # d < K and d > K; small and order-one scale
+            for d, s in ((3, 0.5), (7, 2.0)):  # a narrow (d < K when K = 4) and a wider case; two scales
                 rng = ctx.rng(1000 * K + 10 * L + d)
                 F = gaussian_factors(K, N_PER_CLASS, d, L, s, rng)
                 claimed = gram_form_velocity(F, K, N_PER_CLASS, terms=terms)
