@@ -1,0 +1,381 @@
+"""Random (Gaussian) initialisation of the deep UFM: Theorem 4.5 and Lemmas D.10, D.11.
+
+Conventions (CLAIMS.md): factors ``F = [H, W_1, ..., W_L]`` with ``H`` (d x N),
+``W_l`` (d x d), ``W_L`` (K x d); ``Z = W_L ... W_1 H``; ``N = K n`` columns in class
+order; the loss is the SUM of cross-entropies, so ``∂ℒ/∂Z = P - Y``.
+
+Theorem 4.5 initialises ``F_j = s A_j`` with every entry of every ``A_j`` i.i.d.
+``N(0, 1/d)``.  Every function here accepts a leading batch axis (one slice per
+seed): arrays of shape ``(S, rows, cols)``, so many seeds are one batched matmul.
+
+The logit velocity in the paper's Gram form (Eq. 56) is
+
+    Ż = -Σ_{j=0}^{L} (A_{>j} A_{>j}^T) (P - Y) (B_{<j}^T B_{<j}),
+    A_{>j} = F_L ... F_{j+1}  (K x d_j),   B_{<j} = F_{j-1} ... F_0  (d_j x N),
+
+with ``A_{>L} = I_K`` and ``B_{<0} = I_N``.  It is computed here from the two Gram
+matrices only; :func:`numerics.deep_ufm.logit_velocity` assembles the same quantity
+from the factor gradients, and :func:`autograd_logit_velocity` from torch autograd
+plus a forward-mode derivative: independent routes to the same number.
+
+Leading-order theory (derived in ``theorems/theorem_4_5_width_random_init.py``):
+``E ||Ż/||Ż|| - M/||M|| ||_F² = c(K, n, L, s) / d + O(d^-2)`` with
+:func:`predicted_metric_constant`, and for a Gram ``G = X^T X``
+``E ||(W X)^T (W X) - G||_F² = ((tr G)² + ||G||_F²) / d`` exactly
+(:func:`gram_deviation_constant`).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+import sympy as sp
+from scipy import stats
+
+from .deep_ufm import etf, one_hot
+from .softmax import require_finite, softmax
+
+__all__ = [
+    "ENTRY_VARIANCES",
+    "entry_std",
+    "gaussian_matrix",
+    "gaussian_factors",
+    "etf_logit_direction",
+    "batched_logits",
+    "left_grams",
+    "right_grams",
+    "gram_form_velocity",
+    "autograd_logit_velocity",
+    "finite_difference_logit_velocity",
+    "normalised_velocity_metric",
+    "predicted_metric_constant",
+    "gram_deviation_constant",
+    "gaussian_deviation_samples",
+    "product_gram_second_moment",
+    "product_gram_deviations",
+    "LogLogFit",
+    "loglog_fit",
+    "gaussian_expectation",
+]
+
+# Entry variances of the random factors, by name: the paper's N(0, 1/d), and the
+# wrong variance N(0, 1) used by negative controls.
+ENTRY_VARIANCES = ("1/d", "1")
+
+
+def _require_int(name: str, value, minimum: int) -> int:
+    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < minimum:
+        raise ValueError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def entry_std(d: int, entry_variance: str = "1/d") -> float:
+    """Standard deviation of one entry: ``1/√d`` for ``"1/d"`` (the paper), 1 for ``"1"``."""
+    d = _require_int("d (width)", d, 1)
+    if entry_variance == "1/d":
+        return 1.0 / math.sqrt(d)
+    if entry_variance == "1":
+        return 1.0
+    raise ValueError(f"entry_variance must be one of {ENTRY_VARIANCES}, got {entry_variance!r}")
+
+
+def gaussian_matrix(rows: int, cols: int, d: int, rng: np.random.Generator, *, seeds: int | None = None,
+                    entry_variance: str = "1/d") -> np.ndarray:
+    """``rows x cols`` matrix (or ``seeds`` of them) with i.i.d. ``N(0, 1/d)`` entries."""
+    rows = _require_int("rows", rows, 1)
+    cols = _require_int("cols", cols, 1)
+    shape = (rows, cols) if seeds is None else (_require_int("seeds", seeds, 1), rows, cols)
+    return entry_std(d, entry_variance) * rng.standard_normal(shape)
+
+
+def gaussian_factors(K: int, n: int, d: int, L: int, s: float, rng: np.random.Generator, *,
+                     seeds: int | None = None, entry_variance: str = "1/d") -> list[np.ndarray]:
+    """``[H, W_1, ..., W_L] = s [A_0, ..., A_L]``, entries of each ``A`` i.i.d. ``N(0, 1/d)`` (Thm 4.5).
+
+    With ``seeds=S`` each factor has a leading axis of length S (independent draws).
+    """
+    K = _require_int("K (number of classes)", K, 2)
+    n = _require_int("n (samples per class)", n, 1)
+    d = _require_int("d (width)", d, 1)
+    L = _require_int("L (number of weight matrices)", L, 1)
+    if not (isinstance(s, (int, float, np.floating)) and math.isfinite(s) and s > 0):
+        raise ValueError(f"the initial scale s must be a finite positive number, got {s!r}")
+    N = K * n
+    shapes = [(d, N)] + [(d, d)] * (L - 1) + [(K, d)]
+    return [s * gaussian_matrix(r, c, d, rng, seeds=seeds, entry_variance=entry_variance) for r, c in shapes]
+
+
+def etf_logit_direction(K: int, n: int) -> np.ndarray:
+    """``M_K ⊗ 1_n^T`` (K x N): the DNC logit matrix, the predicted direction of Ż."""
+    return np.kron(etf(K), np.ones((1, n)))
+
+
+def batched_logits(factors: Sequence[np.ndarray]) -> np.ndarray:
+    """``Z = F_L ... F_0`` (batched over a leading axis if present)."""
+    Z = factors[0]
+    for F in factors[1:]:
+        Z = F @ Z
+    return Z
+
+
+def _eye_like(size: int, batch_shape: tuple[int, ...]) -> np.ndarray:
+    return np.broadcast_to(np.eye(size), batch_shape + (size, size))
+
+
+def right_grams(factors: Sequence[np.ndarray]) -> list[np.ndarray]:
+    """``[B_{<j}^T B_{<j} for j = 0..L]`` with ``B_{<j} = F_{j-1} ... F_0`` (``B_{<0} = I_N``)."""
+    H = factors[0]
+    batch, N = H.shape[:-2], H.shape[-1]
+    grams = [_eye_like(N, batch)]
+    B = None
+    for j in range(1, len(factors)):
+        B = factors[0] if B is None else factors[j - 1] @ B
+        grams.append(np.swapaxes(B, -1, -2) @ B)
+    return grams
+
+
+def left_grams(factors: Sequence[np.ndarray]) -> list[np.ndarray]:
+    """``[A_{>j} A_{>j}^T for j = 0..L]`` with ``A_{>j} = F_L ... F_{j+1}`` (``A_{>L} = I_K``)."""
+    WL = factors[-1]
+    batch, K = WL.shape[:-2], WL.shape[-2]
+    Lp1 = len(factors)
+    grams: list[np.ndarray] = [None] * Lp1  # type: ignore[list-item]
+    grams[Lp1 - 1] = _eye_like(K, batch)
+    A = None
+    for j in range(Lp1 - 2, -1, -1):
+        A = factors[-1] if A is None else A @ factors[j + 1]
+        grams[j] = A @ np.swapaxes(A, -1, -2)
+    return grams
+
+
+def gram_form_velocity(factors: Sequence[np.ndarray], K: int, n: int, *, terms: str = "all") -> np.ndarray:
+    """Eq. 56: ``Ż = -Σ_j (A_{>j} A_{>j}^T)(P - Y)(B_{<j}^T B_{<j})``, batched.
+
+    ``terms="all"`` is the paper's sum over every factor j = 0..L.  ``terms="weights_only"``
+    drops j = 0 (as if the features H were frozen): a wrong variant for negative controls.
+    """
+    if terms not in ("all", "weights_only"):
+        raise ValueError(f"terms must be 'all' or 'weights_only', got {terms!r}")
+    if len(factors) < 2:
+        raise ValueError("need L >= 1 weight matrices (at least 2 factors)")
+    Z = require_finite(batched_logits(factors), "logits")
+    if Z.shape[-2:] != (K, K * n):
+        raise ValueError(f"logits have shape {Z.shape[-2:]}, expected (K, N) = ({K}, {K * n})")
+    G = softmax(Z, axis=-2) - one_hot(K, n)
+    lefts, rights = left_grams(factors), right_grams(factors)
+    start = 0 if terms == "all" else 1
+    return -sum(lefts[j] @ G @ rights[j] for j in range(start, len(factors)))
+
+
+def autograd_logit_velocity(factors: Sequence[np.ndarray], K: int, n: int) -> np.ndarray:
+    """Ż from torch: factor gradients by reverse-mode autograd of the summed cross-entropy,
+    then ``dZ/dt`` by a forward-mode derivative (``torch.func.jvp``) of the logits along
+    ``Ḟ = -∇ℒ``.  Shares no code with Eq. 56 or with :mod:`numerics.deep_ufm`.  float64, CPU.
+    """
+    import torch
+    from torch.func import jvp
+
+    Fs = [torch.tensor(np.asarray(F, dtype=np.float64), dtype=torch.float64, requires_grad=True) for F in factors]
+    labels = torch.as_tensor(np.repeat(np.arange(K), n))
+
+    def logits_of(*fs):
+        Z = fs[0]
+        for F in fs[1:]:
+            Z = F @ Z
+        return Z
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # tiny tensors: thread synchronisation would dominate; restored below
+    try:
+        loss = torch.nn.functional.cross_entropy(logits_of(*Fs).T, labels, reduction="sum")
+        grads = torch.autograd.grad(loss, Fs)
+        primals = tuple(F.detach() for F in Fs)
+        _, Zdot = jvp(logits_of, primals, tuple(-g for g in grads))
+    finally:
+        torch.set_num_threads(threads)
+    return Zdot.numpy()
+
+
+def finite_difference_logit_velocity(factors: Sequence[np.ndarray], K: int, n: int, h: float = 1e-5) -> np.ndarray:
+    """Ż from central differences only: each gradient entry of ℒ by a central difference of
+    the loss, then ``(Z(F + hḞ) - Z(F - hḞ)) / 2h``.  Truncation error O(h²); for tiny models."""
+    from .softmax import cross_entropy_sum
+
+    labels = np.repeat(np.arange(K), n)
+    Fs = [np.array(F, dtype=np.float64) for F in factors]
+
+    def loss_at(fs):
+        return cross_entropy_sum(batched_logits(fs), labels)
+
+    grads = []
+    for j, F in enumerate(Fs):
+        g = np.zeros_like(F)
+        for idx in np.ndindex(F.shape):
+            old = F[idx]
+            F[idx] = old + h
+            up = loss_at(Fs)
+            F[idx] = old - h
+            down = loss_at(Fs)
+            F[idx] = old
+            g[idx] = (up - down) / (2 * h)
+        grads.append(g)
+    plus = batched_logits([F - h * g for F, g in zip(Fs, grads)])
+    minus = batched_logits([F + h * g for F, g in zip(Fs, grads)])
+    return (plus - minus) / (2 * h)
+
+
+def normalised_velocity_metric(Zdot: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """Eq. 61: ``|| Ż/||Ż||_F - T/||T||_F ||_F²`` (per batch slice); lies in [0, 4]."""
+    Zdot = require_finite(np.asarray(Zdot, dtype=float), "logit velocity")
+    target = require_finite(np.asarray(target, dtype=float), "target direction")
+    nz = np.sqrt(np.sum(Zdot**2, axis=(-2, -1), keepdims=True))
+    nt = np.sqrt(np.sum(target**2, axis=(-2, -1), keepdims=True))
+    if np.any(nz == 0) or np.any(nt == 0):
+        raise ValueError("cannot normalise a zero matrix in the Eq. 61 metric")
+    return np.sum((Zdot / nz - target / nt) ** 2, axis=(-2, -1))
+
+
+def predicted_metric_constant(K: int, n: int, L: int, s: float = 0.0) -> float:
+    """Leading-order ``d · E[Eq. 61 metric]`` for ``F_j = s A_j``, entries ``N(0, 1/d)``.
+
+    ``c = S_L [(K-1)(K+N+2) - 4] / ((L+1)² (K-1))  +  s^{2L+2} [(K-1)N - 1] / (K² n (K-1))``
+    with ``S_L = Σ_{i=1}^{L} i² = L(L+1)(2L+1)/6``.  The first term comes from the
+    Gram fluctuations of Lemma D.11, the second from the first-order softmax term
+    ``P ≈ 1/K + (1/K) M_K Z`` (derivation in the Theorem 4.5 module); it vanishes as s -> 0.
+    """
+    K = _require_int("K", K, 2)
+    n = _require_int("n", n, 1)
+    L = _require_int("L", L, 1)
+    N = K * n
+    S = L * (L + 1) * (2 * L + 1) / 6
+    gram_part = S * ((K - 1) * (K + N + 2) - 4) / ((L + 1) ** 2 * (K - 1))
+    softmax_part = s ** (2 * L + 2) * ((K - 1) * N - 1) / (K**2 * n * (K - 1))
+    return gram_part + softmax_part
+
+
+def gram_deviation_constant(G: np.ndarray) -> float:
+    """``d · E ||(W X)^T (W X) - G||_F² = (tr G)² + ||G||_F²`` for ``G = X^T X``, W entries N(0, 1/d)."""
+    G = require_finite(np.asarray(G, dtype=float), "Gram matrix")
+    return float(np.trace(G) ** 2 + np.sum(G * G))
+
+
+def product_gram_second_moment(size: int, depth: int, d, variance_model: str = "exact"):
+    """``E ||P^T P - I_size||_F²`` for a product ``P = A_depth ... A_1 E`` of ``depth`` independent
+    d x d-type Gaussian layers with ``N(0, 1/d)`` entries applied to an orthonormal ``E`` (d x size).
+
+    Exact for every d, by Lemma D.10's conditional moments and the tower property: with
+    ``a = E (tr G)²``, ``b = E ||G||_F²`` one layer maps ``(a, b) -> (a + 2b/d, b + (a + b)/d)``,
+    from ``(size², size)``; and ``E G = I``, so the answer is ``b - size``.  Leading order
+    ``depth · size (size + 1) / d``.  ``d`` may be a number or a sympy symbol.
+    ``variance_model="one_layer"`` returns ``size (size + 1)/d`` whatever the depth (a wrong model
+    for negative controls).
+    """
+    size = _require_int("size", size, 1)
+    depth = _require_int("depth", depth, 0)
+    if variance_model == "one_layer":
+        return size * (size + 1) / d if depth > 0 else 0 * d
+    if variance_model != "exact":
+        raise ValueError(f"variance_model must be 'exact' or 'one_layer', got {variance_model!r}")
+    a, b = size**2, size
+    for _ in range(depth):
+        a, b = a + 2 * b / d, b + (a + b) / d
+    return b - size
+
+
+def gaussian_deviation_samples(R: np.ndarray, d: int, seeds: int, rng: np.random.Generator, *,
+                               entry_variance: str = "1/d") -> tuple[np.ndarray, np.ndarray]:
+    """Frobenius and operator norms of ``(W X)^T (W X) - R^T R`` over ``seeds`` draws.
+
+    ``X = Q R`` with ``Q`` a random d x m orthonormal frame (QR of a Gaussian matrix), so
+    ``X^T X = R^T R`` exactly; ``W`` is d x d with i.i.d. entries of the given variance.
+    """
+    R = require_finite(np.asarray(R, dtype=float), "R")
+    m = R.shape[0]
+    d = _require_int("d (width)", d, m)
+    A = R.T @ R
+    fro, op = [], []
+    chunk = max(1, min(seeds, int(4e6 // (d * d))))
+    done = 0
+    while done < seeds:
+        b = min(chunk, seeds - done)
+        Q, _ = np.linalg.qr(rng.standard_normal((b, d, m)))
+        X = Q @ R
+        WX = gaussian_matrix(d, d, d, rng, seeds=b, entry_variance=entry_variance) @ X
+        dev = np.swapaxes(WX, -1, -2) @ WX - A
+        fro.append(np.sqrt(np.sum(dev**2, axis=(-2, -1))))
+        op.append(np.max(np.abs(np.linalg.eigvalsh(dev)), axis=-1))
+        done += b
+    return np.concatenate(fro), np.concatenate(op)
+
+
+def product_gram_deviations(X: np.ndarray, Ws: Sequence[np.ndarray], target: np.ndarray) -> np.ndarray:
+    """``||(W_k ... W_1 X)^T (W_k ... W_1 X) - target||_F`` for k = 0..len(Ws), batched.
+
+    Entry k of the last axis is the deviation after k random layers (k = 0: X alone).
+    """
+    devs = []
+    Y = X
+    for k in range(len(Ws) + 1):
+        if k > 0:
+            Y = Ws[k - 1] @ Y
+        gram = np.swapaxes(Y, -1, -2) @ Y
+        devs.append(np.sqrt(np.sum((gram - target) ** 2, axis=(-2, -1))))
+    return np.stack(devs, axis=-1)
+
+
+@dataclass(frozen=True)
+class LogLogFit:
+    """OLS fit ``log y = intercept + slope log x`` with a two-sided t confidence interval."""
+
+    slope: float
+    intercept: float
+    slope_stderr: float
+    ci_low: float
+    ci_high: float
+    confidence: float
+    points: int
+
+    def contains(self, rate: float) -> bool:
+        return self.ci_low <= rate <= self.ci_high
+
+    def as_dict(self) -> dict:
+        return {"slope": self.slope, "intercept": self.intercept, "slope_stderr": self.slope_stderr,
+                "ci": [self.ci_low, self.ci_high], "confidence": self.confidence, "points": self.points}
+
+
+def loglog_fit(x: np.ndarray, y: np.ndarray, confidence: float = 0.95) -> LogLogFit:
+    """Fit a power law ``y ∝ x^slope`` to positive samples (pooled OLS on logs)."""
+    x = np.asarray(x, dtype=float).ravel()
+    y = np.asarray(y, dtype=float).ravel()
+    if x.shape != y.shape or x.size < 3:
+        raise ValueError("loglog_fit needs matching x, y with at least 3 points")
+    if np.any(x <= 0) or np.any(y <= 0) or not (np.all(np.isfinite(x)) and np.all(np.isfinite(y))):
+        raise ValueError("loglog_fit needs finite positive x and y")
+    if np.unique(x).size < 2:
+        raise ValueError("loglog_fit needs at least two distinct x values")
+    lx, ly = np.log(x), np.log(y)
+    res = stats.linregress(lx, ly)
+    t = stats.t.ppf(0.5 + confidence / 2, x.size - 2)
+    half = t * res.stderr
+    return LogLogFit(float(res.slope), float(res.intercept), float(res.stderr),
+                     float(res.slope - half), float(res.slope + half), confidence, int(x.size))
+
+
+def gaussian_expectation(expr: sp.Expr, variables: Sequence[sp.Symbol], variance: sp.Expr) -> sp.Expr:
+    """Exact ``E[expr]`` for ``variables`` i.i.d. ``N(0, variance)``: expand into monomials and
+    replace ``v^p`` by its Gaussian moment ``(p-1)!! variance^{p/2}`` (0 for odd p)."""
+    variables = list(variables)
+    poly = sp.Poly(sp.expand(expr), *variables)
+    total = sp.Integer(0)
+    for powers, coeff in poly.terms():
+        moment = sp.Integer(1)
+        for p in powers:
+            if p % 2:
+                moment = sp.Integer(0)
+                break
+            moment *= sp.factorial2(p - 1) * variance ** (p // 2)
+        total += coeff * moment
+    return sp.expand(total)
