@@ -427,7 +427,7 @@ def train(
                 log_t = torch.where(active, torch.logaddexp(log_t, log_dt), log_t)
             if bar is not None:
                 bar.update(task, advance=1, description=(
-                    f"loss {math.exp(float(log_loss.max())):.3e}  log t {float(log_t.mean()):.3g}"))
+                    f"loss {math.exp(float(log_loss.detach().max())):.3e}  log t {float(log_t.mean()):.3g}"))
     finally:
         torch.set_num_threads(old_threads)
         if bar is not None:
