@@ -25,6 +25,7 @@ from torch_check.evidence import seeds_from, summary, trend_holds
 from torch_check.experiments import random_init_runs
 
 WIDTH, SCALE, RHO, SEEDS, MAX_STEPS = 32, 0.5, 3e-3, 5, 6000
+THOROUGH_MAX_STEPS = 30000  # deep/narrow runs sit on the rank-1 saddle (L-D.2) for ~8000 steps
 LOG_LOSS_FLOOR = math.log(1e-6)
 
 
@@ -35,7 +36,8 @@ def rank_trend_in_depth(ctx: Context, direction: str) -> Outcome:
         seeds = seeds_from(ctx, 200 + K, SEEDS)
         per_L = {}
         for L in sorted(ctx.L):
-            r = random_init_runs(K, n, WIDTH, L, SCALE, seeds, RHO, LOG_LOSS_FLOOR, MAX_STEPS)
+            r = random_init_runs(K, n, WIDTH, L, SCALE, seeds, RHO, LOG_LOSS_FLOOR,
+                                 THOROUGH_MAX_STEPS if ctx.thorough else MAX_STEPS)
             per_L[L] = {"effective_rank": summary(r["effective_rank"]),
                         "normalised_margin": summary(r["normalised_margin"]),
                         "final_log_loss_max": float(np.max(r["log_loss"])), "steps_run": r["steps_run"],

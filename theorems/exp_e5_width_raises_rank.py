@@ -24,6 +24,7 @@ from torch_check.evidence import seeds_from, summary, trend_holds
 from torch_check.experiments import random_init_runs
 
 SCALE, RHO, SEEDS, MAX_STEPS = 0.5, 3e-3, 5, 6000
+THOROUGH_MAX_STEPS = 30000  # deep/narrow runs sit on the rank-1 saddle (L-D.2) for ~8000 steps
 LOG_LOSS_FLOOR = math.log(1e-6)
 
 
@@ -34,7 +35,8 @@ def rank_trend_in_width(ctx: Context, direction: str, widths: tuple = (8, 32, 12
             seeds = seeds_from(ctx, 500 + 10 * K + L, SEEDS)
             per_d = {}
             for d in widths:
-                r = random_init_runs(K, 1, d, L, SCALE, seeds, RHO, LOG_LOSS_FLOOR, MAX_STEPS)
+                r = random_init_runs(K, 1, d, L, SCALE, seeds, RHO, LOG_LOSS_FLOOR,
+                                 THOROUGH_MAX_STEPS if ctx.thorough else MAX_STEPS)
                 per_d[d] = {"effective_rank": summary(r["effective_rank"]),
                             "final_log_loss_max": float(r["log_loss"].max()), "steps_run": r["steps_run"],
                             "hyperparameters": r["hyperparameters"]}
