@@ -17,6 +17,13 @@ logits as ``(H Zbar H)_kk / K``); (ii) ``scipy.integrate.solve_ivp`` (DOP853, rt
 on :func:`numerics.reduced_flow.reduced_rhs`.  The statement predicts the flow of
 depth L; the negative control predicts the flow of depth 1 (exponent β = 1, the shallow
 UFM) on the same GD data, which must be rejected.
+
+Second check (unbalanced starts, the conservation law of T4.2).  Each layer's singular
+values are jittered by ±30%, so the layers are not balanced.  Theorem 4.2 still keeps
+the singular vectors fixed, and the per-layer flow ``ṡ_{l,k} = √n (1-ψ_k) Π_{i≠l} s_{i,k}``
+(:func:`numerics.reduced_flow.layer_rhs`, integrated by scipy in model time) must match
+GD, with λ = Π_l s_{l,k} / √n.  Negative control on the same data: the balanced reduced
+flow of Eq. 6 started from the same λ(0), i.e. ignoring the imbalance.
 """
 
 from __future__ import annotations
@@ -25,7 +32,7 @@ import numpy as np
 from scipy.integrate import solve_ivp
 
 from ncdepth.registry import Check, Claim, Context, Domain, Level, Outcome
-from numerics.reduced_flow import reduced_rhs
+from numerics.reduced_flow import layer_rhs, reduced_rhs
 from reports.figures import render
 from torch_check.evidence import seeds_from
 from torch_check.experiments import hadamard_gd_trajectories
@@ -91,6 +98,62 @@ def gd_tracks_reduced_flow(ctx: Context, ode_depth) -> Outcome:
                    figures=figs)
 
 
+LAYER_JITTER = 0.3
+
+
+def layer_flow_at(s0: np.ndarray, n: int, times: np.ndarray) -> np.ndarray:
+    """λ(t) = Π_l s_{l,k}(t)/√n (k >= 1) from scipy on the per-layer flow, in model time."""
+    shape = s0.shape
+    sol = solve_ivp(lambda _t, y: layer_rhs(y.reshape(shape), n).ravel(), (0.0, float(times[-1])), s0.ravel(),
+                    t_eval=times, method="DOP853", rtol=1e-11, atol=1e-13)
+    if not sol.success:
+        raise RuntimeError(f"solve_ivp failed: {sol.message}")
+    return np.prod(sol.y.T.reshape((len(times),) + shape), axis=1)[:, 1:] / np.sqrt(n)
+
+
+def unbalanced_gd_tracks_layer_flow(ctx: Context, predicted_flow: str) -> Outcome:
+    """Unbalanced Hadamard starts: GD vs the per-layer flow (statement) or the balanced flow (control)."""
+    step_sizes = (0.04, 0.02, 0.01, 0.005) if ctx.thorough else (0.04, 0.02, 0.01)
+    horizon, n = 3.0, 2
+    cases, ok = [], True
+    for K in ctx.K:
+        for L in ctx.L:
+            seeds = seeds_from(ctx, 150 + 10 * K + L, 3)
+            data = hadamard_gd_trajectories(K, n, K + 2, L, seeds, step_sizes, horizon, layer_jitter=LAYER_JITTER)
+            c = (L + 1) * n ** (L / (L + 1))
+            errors = {}
+            for eta, run in data["runs"].items():
+                err = 0.0
+                for b in range(len(seeds)):
+                    s0 = data["s0"][b]
+                    if predicted_flow == "layer_flow":
+                        pred = layer_flow_at(s0, n, run["time"][:, b])
+                    elif predicted_flow == "balanced_reduced_flow":
+                        lam0 = np.prod(s0, axis=0)[1:] / np.sqrt(n)
+                        pred = reduced_flow_at(lam0, L, c * run["time"][:, b])
+                    else:
+                        raise ValueError(f"unknown flow {predicted_flow!r}")
+                    err = max(err, float(np.max(np.abs(run["lam"][:, b] - pred)) / np.max(np.abs(pred))))
+                errors[eta] = err
+            errs = [errors[e] for e in step_sizes]
+            gains = [errs[i] / errs[i + 1] for i in range(len(errs) - 1)]
+            holds = errs[-1] <= TOLERANCE and all(g >= MIN_HALVING_GAIN for g in gains)
+            ok &= holds
+            imbalance = float(np.max(np.abs(np.diff(data["s0"] ** 2, axis=1))))
+            cases.append({"K": K, "L": L, "n": n, "d": K + 2, "predicted_flow": predicted_flow,
+                          "largest_initial_imbalance_s_sq_difference": imbalance,
+                          "relative_error_by_step": {str(e): errors[e] for e in step_sizes},
+                          "error_ratio_per_halving": gains, "holds": holds,
+                          "hyperparameters": data["hyperparameters"]})
+    evidence = {"cases": cases, "tolerance": TOLERANCE, "min_gain_per_halving": MIN_HALVING_GAIN,
+                "layer_jitter": LAYER_JITTER}
+    if ok:
+        return Outcome(True, evidence)
+    bad = next(c for c in cases if not c["holds"])
+    return Outcome(False, evidence, counterexample={k: bad[k] for k in ("K", "L", "predicted_flow",
+                                                                         "relative_error_by_step")})
+
+
 CLAIM = Claim(
     id="E-ODE",
     title="Full-model gradient descent from a Hadamard start tracks the reduced flow",
@@ -111,6 +174,16 @@ CLAIM = Claim(
             statement={"ode_depth": "L"},
             control={"ode_depth": 1},
             control_description="the same GD data compared with the reduced flow of depth 1 (β = 1, shallow UFM)",
+            K=(4,), L=(3,), thorough_K=(4, 8), thorough_L=(2, 3, 5),
+        ),
+        Check(
+            name="unbalanced_gd_vs_layer_flow", level=Level.EMPIRICAL, fn=unbalanced_gd_tracks_layer_flow,
+            description=("unbalanced Hadamard starts (every s_{l,k} jittered by ±30%): torch GD against scipy DOP853 on "
+                         "the per-layer flow layer_rhs in model time; same step sizes and criteria as above"),
+            precision="float64 (torch and scipy rtol 1e-11); tolerance 1e-2 relative, gain >= 1.5 per halving",
+            statement={"predicted_flow": "layer_flow"},
+            control={"predicted_flow": "balanced_reduced_flow"},
+            control_description="the balanced reduced flow (Eq. 6) from the same λ(0), ignoring the layer imbalance",
             K=(4,), L=(3,), thorough_K=(4, 8), thorough_L=(2, 3, 5),
         ),
     ),

@@ -36,15 +36,23 @@ __all__ = [
 @lru_cache(maxsize=32)
 def hadamard_gd_trajectories(K: int, n: int, d: int, L: int, seeds: tuple[int, ...],
                              step_sizes: tuple[float, ...], horizon: float, snapshots: int = 10,
-                             lam_scale: float = 1.0, lam_jitter: float = 0.5) -> dict:
-    """Fixed-step GD from balanced Hadamard starts, one batch per step size.
+                             lam_scale: float = 1.0, lam_jitter: float = 0.5, layer_jitter: float = 0.0) -> dict:
+    """Fixed-step GD from Hadamard starts, one batch per step size.
 
-    Member b starts from ``λ = uniform_lambda(K, lam_scale, lam_jitter, rng(seed_b))``;
+    Member b starts from ``λ = uniform_lambda(K, lam_scale, lam_jitter, rng(seed_b))`` with
+    balanced layers; ``layer_jitter > 0`` multiplies every layer's singular value
+    ``s_{l,k}`` by ``1 + layer_jitter U[-1,1]`` (an unbalanced start, drawn from
+    ``rng(seed_b + 1)``); ``s0`` (B, L+1, K) is returned.
     returns the initial λ and, per step size, the logged model times and the
     Hadamard modes ``λ_k = (H Zbar H)_kk / K`` read off the trained logits.
     """
     lam0 = [uniform_lambda(K, lam_scale, lam_jitter, np.random.default_rng(s)) for s in seeds]
-    init = [hadamard_factors(balanced_hadamard_s(l, L, n), n, d, s) for s, l in zip(seeds, lam0)]
+    s0 = []
+    for seed, lam in zip(seeds, lam0):
+        s_bal = balanced_hadamard_s(lam, L, n)
+        jit = np.random.default_rng(seed + 1).uniform(-1.0, 1.0, s_bal.shape)
+        s0.append(s_bal * (1.0 + layer_jitter * jit))
+    init = [hadamard_factors(s_l, n, d, seed) for seed, s_l in zip(seeds, s0)]
     runs = {}
     for eta in step_sizes:
         steps = int(round(horizon / eta))
@@ -53,10 +61,11 @@ def hadamard_gd_trajectories(K: int, n: int, d: int, L: int, seeds: tuple[int, .
         r = train(cfg, init, seeds, with_metrics=False)
         lam = metrics.hadamard_modes(metrics.mean_logits(r.logits, K, n))
         runs[eta] = {"time": r.time, "lam": lam, "wall_s": r.wall_s, "steps": steps}
-    return {"lam0": np.stack(lam0), "runs": runs,
+    return {"lam0": np.stack(lam0), "s0": np.stack(s0), "runs": runs,
             "hyperparameters": {"K": K, "n": n, "d": d, "L": L, "seeds": list(seeds),
                                 "step_sizes": list(step_sizes), "horizon_model_time": horizon,
-                                "init": f"balanced Hadamard, λ = {lam_scale}(1 + {lam_jitter} U[-1,1])",
+                                "init": f"Hadamard, λ = {lam_scale}(1 + {lam_jitter} U[-1,1]), "
+                                        f"layer jitter {layer_jitter}",
                                 "step": "fixed", "dtype": "float64"}}
 
 
