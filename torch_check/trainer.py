@@ -426,8 +426,15 @@ def train(
                     p -= eta[:, None, None] * g
                 log_t = torch.where(active, torch.logaddexp(log_t, log_dt), log_t)
             if bar is not None:
-                bar.update(task, advance=1, description=(
-                    f"loss {math.exp(float(log_loss.detach().max())):.3e}  log t {float(log_t.mean()):.3g}"))
+                if k % 10 == 0:
+                    with torch.no_grad():  # smallest normalised margin over the batch (App. E.1)
+                        gap = -_gap_lse(Z.detach(), labels).amax(dim=1)  # ≈ min margin (soft-min)
+                        Zn = Z.detach().flatten(1).norm(dim=1)
+                        margin = float((gap / Zn).min())
+                    bar.update(task, description=(
+                        f"loss {math.exp(float(log_loss.detach().max())):.3e}  margin/|Z| {margin:.4f}  "
+                        f"log t {float(log_t.mean()):.3g}"))
+                bar.advance(task)
     finally:
         torch.set_num_threads(old_threads)
         if bar is not None:
