@@ -1,0 +1,227 @@
+"""The torch_check trainer on tiny sizes: loss, gradients, batching, errors, devices, logs."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import mpmath
+import numpy as np
+import pytest
+import torch
+
+from numerics.deep_ufm import class_labels, etf, loss as numpy_loss, loss_gradient
+from numerics.hadamard import HadamardDomainError
+from numerics.reduced_flow import mean_logits as reduced_mean_logits
+from torch_check import metrics
+from torch_check.inits import alternating_lambda, random_lambda, uniform_lambda
+from torch_check.trainer import (
+    TrainConfig,
+    TrainingDiverged,
+    balanced_hadamard_s,
+    batched_log_loss,
+    batched_logits,
+    batched_loss,
+    factors_from_logits,
+    gaussian_factors,
+    hadamard_factors,
+    pick_device,
+    train,
+    unstack,
+)
+
+
+def _tensors(factors):
+    return [torch.tensor(f[None], requires_grad=True) for f in factors]
+
+
+# ----------------------------------------------------------------------------- loss and gradient
+@pytest.mark.parametrize("K,n,d,L", [(3, 2, 4, 1), (4, 1, 5, 3), (5, 2, 3, 2)])
+def test_autograd_gradient_equals_hand_derived_gradient(K, n, d, L):
+    """Independent routes: torch autograd vs the chain rule of numerics.deep_ufm."""
+    factors = gaussian_factors(K, n, d, L, 1.3, seed=K * 10 + L)
+    P = _tensors(factors)
+    loss = batched_loss(batched_logits(P), torch.as_tensor(class_labels(K, n)))
+    grads = torch.autograd.grad(loss.sum(), P)
+    assert float(loss.detach()) == pytest.approx(numpy_loss(factors, K, n), rel=1e-13)
+    for g_torch, g_hand in zip(grads, loss_gradient(factors, K, n)):
+        np.testing.assert_allclose(g_torch[0].numpy(), g_hand, rtol=1e-11, atol=1e-13)
+
+
+def test_loss_matches_torch_cross_entropy_and_log_loss_is_its_log():
+    rng = np.random.default_rng(0)
+    K, n = 4, 3
+    labels = torch.as_tensor(class_labels(K, n))
+    Z = torch.tensor(rng.standard_normal((2, K, K * n)) * 3)
+    ref = torch.stack([torch.nn.functional.cross_entropy(Z[b].T, labels, reduction="sum") for b in range(2)])
+    torch.testing.assert_close(batched_loss(Z, labels), ref, rtol=1e-13, atol=1e-13)
+    torch.testing.assert_close(batched_log_loss(Z, labels), torch.log(ref), rtol=1e-12, atol=1e-12)
+
+
+def test_log_loss_accurate_where_the_loss_underflows():
+    """Margins of 1000: ℒ ~ e^{-1000} underflows in float64; log ℒ is compared with mpmath."""
+    K, n = 3, 1
+    Z = np.array([[1000.0, -2.0, 0.0], [0.0, 1001.5, 0.0], [-1.0, 0.0, 1003.0]])
+    got = float(batched_log_loss(torch.tensor(Z[None]), torch.as_tensor(class_labels(K, n)))[0])
+    mpmath.mp.dps = 50
+    exact = mpmath.log(mpmath.fsum(
+        mpmath.log1p(mpmath.fsum(mpmath.exp(mpmath.mpf(Z[c2, c]) - mpmath.mpf(Z[c, c])) for c2 in range(K) if c2 != c))
+        for c in range(K)))
+    assert got == pytest.approx(float(exact), rel=1e-13)
+
+
+# ----------------------------------------------------------------------------------- training
+def test_loss_decreases_under_small_fixed_steps():
+    K, n, d, L = 4, 2, 5, 2
+    init = [gaussian_factors(K, n, d, L, 1.0, s) for s in range(3)]
+    r = train(TrainConfig(K=K, n=n, d=d, L=L, steps=200, lr=1e-2, log_every=20), init, with_metrics=False)
+    assert np.all(np.diff(r.loss, axis=0) < 0)
+    np.testing.assert_allclose(r.time[-1], 200 * 1e-2, rtol=1e-12)
+
+
+def test_adaptive_steps_reach_tiny_losses_and_keep_decreasing():
+    K, n, d, L = 4, 1, 6, 3
+    init = [gaussian_factors(K, n, d, L, 0.7, s) for s in range(2)]
+    r = train(TrainConfig(K=K, n=n, d=d, L=L, steps=3000, step="adaptive", lr=3e-3, log_every=100,
+                          log_loss_floor=-500.0), init)
+    assert np.all(np.diff(r.log_loss, axis=0) < 0)
+    assert np.all(r.log_loss[-1] < -500.0)
+    assert np.all(r.log_time[0] == -np.inf)  # t = 0
+    assert np.all(np.isfinite(r.log_time[1:])) and np.all(np.diff(r.log_time[1:], axis=0) > 0)
+    assert np.all(r.metrics["normalised_margin"][-1] > 0)
+
+
+def test_batched_run_equals_sequential_runs():
+    K, n, d, L = 4, 1, 6, 3
+    inits = [gaussian_factors(K, n, d, L, 0.8, s) for s in range(3)]
+    for rule, lr in (("fixed", 5e-2), ("adaptive", 5e-3)):
+        cfg = TrainConfig(K=K, n=n, d=d, L=L, steps=150, step=rule, lr=lr, log_every=50)
+        batched = train(cfg, inits, with_metrics=False)
+        for b, init in enumerate(inits):
+            single = train(cfg, [init], with_metrics=False)
+            np.testing.assert_allclose(batched.logits[:, b], single.logits[:, 0], rtol=1e-10, atol=1e-12)
+            np.testing.assert_allclose(batched.log_time[:, b], single.log_time[:, 0], rtol=1e-10)
+
+
+def test_deterministic_given_seed():
+    a = gaussian_factors(4, 2, 5, 2, 0.5, seed=7)
+    b = gaussian_factors(4, 2, 5, 2, 0.5, seed=7)
+    c = gaussian_factors(4, 2, 5, 2, 0.5, seed=8)
+    assert all(np.array_equal(x, y) for x, y in zip(a, b))
+    assert not np.array_equal(a[0], c[0])
+    cfg = TrainConfig(K=4, n=2, d=5, L=2, steps=50, step="adaptive", lr=1e-2)
+    r1, r2 = train(cfg, [a], with_metrics=False), train(cfg, [b], with_metrics=False)
+    assert np.array_equal(r1.logits, r2.logits)
+
+
+def test_gaussian_init_has_the_stated_variance():
+    F = gaussian_factors(4, 1, 400, 2, 2.0, seed=1)
+    assert np.var(F[1]) == pytest.approx(4.0 / 400, rel=0.02)
+
+
+def test_hadamard_start_keeps_hadamard_structure_and_reads_back_lambda():
+    K, n, d, L = 8, 2, 10, 2
+    lam = uniform_lambda(K, 1.0, 0.3, np.random.default_rng(0))
+    F = hadamard_factors(balanced_hadamard_s(lam, L, n), n, d, seed=3)
+    Zbar = metrics.mean_logits(batched_logits([torch.tensor(f[None]) for f in F])[0].numpy(), K, n)
+    np.testing.assert_allclose(metrics.hadamard_modes(Zbar), lam, rtol=1e-12)
+    # Zbar = H diag(0, λ) H / K up to the inert mode-0 shift of every column
+    np.testing.assert_allclose(metrics.centred(Zbar), metrics.centred(reduced_mean_logits(lam)), atol=1e-12)
+    r = train(TrainConfig(K=K, n=n, d=d, L=L, steps=100, lr=2e-2), [F], with_metrics=False)
+    Zb = metrics.mean_logits(r.logits[-1, 0], K, n)
+    lam_t = metrics.hadamard_modes(Zb)
+    np.testing.assert_allclose(metrics.centred(Zb), metrics.centred(reduced_mean_logits(lam_t)), atol=1e-10)
+
+
+def test_factors_from_logits_reproduce_the_logits():
+    rng = np.random.default_rng(2)
+    Z = rng.standard_normal((5, 2)) @ rng.standard_normal((2, 10))
+    F = factors_from_logits(Z, L=3, d=4, seed=0)
+    np.testing.assert_allclose(batched_logits([torch.tensor(f[None]) for f in F])[0].numpy(), Z, atol=1e-12)
+    norms = [np.linalg.norm(f) for f in F]
+    np.testing.assert_allclose(norms, norms[0], rtol=1e-10)  # balanced
+
+
+def test_unstack_inverts_batching():
+    inits = [gaussian_factors(3, 1, 4, 2, 1.0, s) for s in range(2)]
+    r = train(TrainConfig(K=3, n=1, d=4, L=2, steps=1, lr=1e-12), inits, with_metrics=False, keep_factors=True)
+    back = unstack(r.final_factors)
+    assert all(np.allclose(x, y) for x, y in zip(back[1], inits[1]))
+
+
+# ------------------------------------------------------------------------------------- errors
+def test_clear_errors_on_bad_configurations():
+    with pytest.raises(ValueError, match="d >= K"):
+        hadamard_factors(np.ones((3, 8)), 1, 4, seed=0)
+    with pytest.raises(HadamardDomainError, match="power of two"):
+        hadamard_factors(np.ones((3, 6)), 1, 8, seed=0)
+    with pytest.raises(ValueError, match="L must be"):
+        TrainConfig(K=4, n=1, d=4, L=0)
+    with pytest.raises(ValueError, match="K must be"):
+        TrainConfig(K=1, n=1, d=4, L=2)
+    with pytest.raises(ValueError, match="step must be"):
+        TrainConfig(K=4, n=1, d=4, L=2, step="newton")
+    with pytest.raises(ValueError, match="lr"):
+        TrainConfig(K=4, n=1, d=4, L=2, lr=float("nan"))
+    with pytest.raises(ValueError, match="dtype"):
+        TrainConfig(K=4, n=1, d=4, L=2, dtype="float16")
+    bad = gaussian_factors(4, 1, 4, 2, 1.0, 0)
+    bad[1][0, 0] = np.nan
+    with pytest.raises(ValueError, match="non-finite"):
+        train(TrainConfig(K=4, n=1, d=4, L=2, steps=2), [bad])
+    with pytest.raises(ValueError, match="shapes"):
+        train(TrainConfig(K=4, n=1, d=5, L=2, steps=2), [gaussian_factors(4, 1, 4, 2, 1.0, 0)])
+    with pytest.raises(ValueError, match="alternating"):
+        alternating_lambda(8, 1.0, 0.0)
+    with pytest.raises(HadamardDomainError):
+        random_lambda(12, 1.0, np.random.default_rng(0))
+
+
+def test_diverging_step_size_stops_with_a_message_not_nans():
+    init = [gaussian_factors(4, 1, 6, 3, 3.0, 0)]
+    with pytest.raises(TrainingDiverged, match="lower the step size|too large"):
+        train(TrainConfig(K=4, n=1, d=6, L=3, steps=200, lr=50.0), init)
+
+
+# ------------------------------------------------------------------------------------ devices
+def test_device_selection():
+    assert pick_device(None).type == ("cuda" if torch.cuda.is_available() else "cpu")
+    assert pick_device("cpu").type == "cpu"
+    if not torch.cuda.is_available():
+        with pytest.raises(ValueError, match="CUDA is not available"):
+            pick_device("cuda")
+        with pytest.raises(ValueError, match="CUDA is not available"):
+            train(TrainConfig(K=3, n=1, d=3, L=1, steps=1, device="cuda"), [gaussian_factors(3, 1, 3, 1, 1.0, 0)])
+
+
+# ------------------------------------------------------------------------------- metrics, logs
+def test_metrics_on_known_structures():
+    K = 8
+    M = etf(K)
+    assert metrics.effective_rank(metrics.singular_values(M)) == pytest.approx(K - 1, rel=1e-12)
+    assert metrics.kl_to_dnc(metrics.singular_values(M), K) == pytest.approx(0.0, abs=1e-12)
+    assert metrics.distance_to_etf(3.0 * M) == pytest.approx(0.0, abs=1e-12)
+    assert metrics.normalised_margin(M, K, 1) == pytest.approx(1 / math.sqrt(K - 1), rel=1e-12)
+    partner = np.arange(K) ^ 1
+    CP = metrics.cross_polytope_logits(partner)
+    assert metrics.distance_to_cross_polytope(CP) == pytest.approx(0.0, abs=1e-12)
+    assert metrics.distance_to_cross_polytope(M) > 0.3
+    assert metrics.effective_rank(metrics.singular_values(metrics.centred(CP))) == pytest.approx(K / 2, rel=1e-12)
+    angles = 2 * np.pi * np.arange(K) / K
+    G = np.stack([np.cos(angles), np.sin(angles)])
+    a, res = metrics.feature_angles(G.T @ G)
+    assert res < 1e-12
+    np.testing.assert_allclose(metrics.circular_gaps(a), 2 * np.pi / K, atol=1e-12)
+    with pytest.raises(ValueError):
+        metrics.effective_rank(np.zeros(3))
+
+
+def test_results_saved_with_configuration(tmp_path):
+    cfg = TrainConfig(K=3, n=1, d=3, L=2, steps=5, lr=1e-2, progress=True)
+    r = train(cfg, [gaussian_factors(3, 1, 3, 2, 1.0, 0)], seeds=[0])
+    npz, js = r.save(tmp_path / "run", extra={"note": "tiny"})
+    meta = json.loads(js.read_text())
+    assert meta["config"]["L"] == 2 and meta["seeds"] == [0] and meta["note"] == "tiny"
+    data = np.load(npz)
+    assert data["logits"].shape == (2, 1, 3, 3) and "metric_effective_rank" in data
+    assert np.all(np.isfinite(data["loss"]))
