@@ -22,6 +22,9 @@ import numpy as np
 
 from .registry import Check, Claim, Context, Figure, Level, Outcome, Verdict
 
+# Optional packages: a check that needs one that is absent is SKIP (with the install hint), not ERROR.
+OPTIONAL_MODULES = {"torch": 'install it first: pip install torch==2.13.0 && pip install -e ".[torch]"'}
+
 __all__ = ["RunOptions", "CheckResult", "ClaimResult", "resolve_grid", "run_check", "run_claims", "jsonable"]
 
 
@@ -139,6 +142,13 @@ def run_check(
                   examples=options.examples_for_profile(), progress=progress)
     try:
         outcome = _run_once(check, ctx, dict(check.statement))
+    except ModuleNotFoundError as exc:
+        if exc.name not in OPTIONAL_MODULES:
+            raise
+        return CheckResult(
+            claim.id, check.name, check.level, Verdict.SKIP, params, {}, time.perf_counter() - t0,
+            message=f"needs the optional package {exc.name!r}: {OPTIONAL_MODULES[exc.name]}",
+        )
     except Exception as exc:  # noqa: BLE001 - reported as ERROR with the traceback
         return CheckResult(
             claim.id, check.name, check.level, Verdict.ERROR, params, {"traceback": traceback.format_exc(limit=6)},

@@ -15,14 +15,6 @@ import numpy as np
 
 from . import metrics
 from .inits import alternating_lambda, random_lambda, uniform_lambda
-from .trainer import (
-    TrainConfig,
-    balanced_hadamard_s,
-    factors_from_logits,
-    gaussian_factors,
-    hadamard_factors,
-    train,
-)
 
 __all__ = [
     "hadamard_gd_trajectories",
@@ -31,6 +23,13 @@ __all__ = [
     "hadamard_runs",
     "lambda_start",
 ]
+
+
+def _trainer():
+    """The torch trainer, imported on first use: the claims registry loads without torch."""
+    from . import trainer
+
+    return trainer
 
 
 @lru_cache(maxsize=32)
@@ -49,16 +48,16 @@ def hadamard_gd_trajectories(K: int, n: int, d: int, L: int, seeds: tuple[int, .
     lam0 = [uniform_lambda(K, lam_scale, lam_jitter, np.random.default_rng(s)) for s in seeds]
     s0 = []
     for seed, lam in zip(seeds, lam0):
-        s_bal = balanced_hadamard_s(lam, L, n)
+        s_bal = _trainer().balanced_hadamard_s(lam, L, n)
         jit = np.random.default_rng(seed + 1).uniform(-1.0, 1.0, s_bal.shape)
         s0.append(s_bal * (1.0 + layer_jitter * jit))
-    init = [hadamard_factors(s_l, n, d, seed) for seed, s_l in zip(seeds, s0)]
+    init = [_trainer().hadamard_factors(s_l, n, d, seed) for seed, s_l in zip(seeds, s0)]
     runs = {}
     for eta in step_sizes:
         steps = int(round(horizon / eta))
-        cfg = TrainConfig(K=K, n=n, d=d, L=L, steps=steps, step="fixed", lr=eta,
+        cfg = _trainer().TrainConfig(K=K, n=n, d=d, L=L, steps=steps, step="fixed", lr=eta,
                           log_every=max(1, steps // snapshots))
-        r = train(cfg, init, seeds, with_metrics=False)
+        r = _trainer().train(cfg, init, seeds, with_metrics=False)
         lam = metrics.hadamard_modes(metrics.mean_logits(r.logits, K, n))
         runs[eta] = {"time": r.time, "lam": lam, "wall_s": r.wall_s, "steps": steps}
     return {"lam0": np.stack(lam0), "s0": np.stack(s0), "runs": runs,
@@ -86,10 +85,10 @@ def _final_summary(r, K: int, n: int) -> dict:
 def random_init_runs(K: int, n: int, d: int, L: int, scale: float, seeds: tuple[int, ...],
                      rho: float, log_loss_floor: float, max_steps: int) -> dict:
     """Gaussian starts (T4.5: entries N(0, scale²/d)), adaptive steps until log ℒ < floor."""
-    init = [gaussian_factors(K, n, d, L, scale, s) for s in seeds]
-    cfg = TrainConfig(K=K, n=n, d=d, L=L, steps=max_steps, step="adaptive", lr=rho,
+    init = [_trainer().gaussian_factors(K, n, d, L, scale, s) for s in seeds]
+    cfg = _trainer().TrainConfig(K=K, n=n, d=d, L=L, steps=max_steps, step="adaptive", lr=rho,
                       log_loss_floor=log_loss_floor)
-    r = train(cfg, init, seeds)
+    r = _trainer().train(cfg, init, seeds)
     out = _final_summary(r, K, n)
     out["hyperparameters"] = {"K": K, "n": n, "d": d, "L": L, "init": f"Gaussian N(0, {scale}^2/d)",
                               "seeds": list(seeds), "step": f"adaptive, rho={rho}",
@@ -109,10 +108,10 @@ def rank_structure_runs(K: int, L: int, d: int, rank: int, seeds: tuple[int, ...
     for s in seeds:
         rng = np.random.default_rng(s)
         Z0 = rng.standard_normal((K, rank)) @ rng.standard_normal((rank, K))
-        init.append(factors_from_logits(logit_norm * Z0 / np.linalg.norm(Z0), L, d, s))
-    cfg = TrainConfig(K=K, n=1, d=d, L=L, steps=max_steps, step="adaptive", lr=rho,
+        init.append(_trainer().factors_from_logits(logit_norm * Z0 / np.linalg.norm(Z0), L, d, s))
+    cfg = _trainer().TrainConfig(K=K, n=1, d=d, L=L, steps=max_steps, step="adaptive", lr=rho,
                       log_loss_floor=log_loss_floor)
-    r = train(cfg, init, seeds)
+    r = _trainer().train(cfg, init, seeds)
     out = _final_summary(r, K, 1)
     out["hyperparameters"] = {"K": K, "n": 1, "d": d, "L": L, "init": f"balanced factors of a random rank-{rank} "
                               f"logit matrix of norm {logit_norm}", "seeds": list(seeds),
@@ -144,10 +143,10 @@ def hadamard_runs(K: int, L: int, kind: str, scale: float, seeds: tuple[int, ...
     the final summary.
     """
     lam0 = [lambda_start(kind, K, scale, s, jitter, ratio) for s in seeds]
-    init = [hadamard_factors(balanced_hadamard_s(l, L, 1), 1, K, s) for s, l in zip(seeds, lam0)]
-    cfg = TrainConfig(K=K, n=1, d=K, L=L, steps=max_steps, step="adaptive", lr=rho,
+    init = [_trainer().hadamard_factors(_trainer().balanced_hadamard_s(l, L, 1), 1, K, s) for s, l in zip(seeds, lam0)]
+    cfg = _trainer().TrainConfig(K=K, n=1, d=K, L=L, steps=max_steps, step="adaptive", lr=rho,
                       log_loss_floor=log_loss_floor, log_every=log_every)
-    r = train(cfg, init, seeds)
+    r = _trainer().train(cfg, init, seeds)
     out = _final_summary(r, K, 1)
     out["lam"] = metrics.hadamard_modes(metrics.mean_logits(r.logits, K, 1))
     out["lam0"] = np.stack(lam0)
