@@ -41,7 +41,8 @@ from typing import Sequence
 import flint
 import mpmath
 import numpy as np
-from scipy.sparse.linalg import ArpackNoConvergence, LinearOperator, eigs, eigsh
+from scipy.linalg import eigh_tridiagonal
+from scipy.sparse.linalg import ArpackNoConvergence, LinearOperator, eigs
 
 from .hadamard import fwht, fwht_mp, require_power_of_two
 from .reduced_flow import beta, mean_logit_profile, require_depth
@@ -54,6 +55,7 @@ __all__ = [
     "psi_jvp",
     "scaled_rhs_jvp",
     "scaled_tangent_jvp",
+    "lanczos_extremes",
     "tangent_spectrum",
     "dense_rhs_jacobian",
     "rhs_jvp_mp",
@@ -154,48 +156,87 @@ def scaled_tangent_jvp(lam: np.ndarray, w: np.ndarray, L: int) -> tuple[np.ndarr
     return Gw, ell
 
 
+def lanczos_extremes(matvec, v0: np.ndarray, steps: int = 30, breakdown: float = 1e-10) -> dict:
+    """Lanczos with full reorthogonalisation for a symmetric operator: extreme Ritz values.
+
+    Stops early when the Krylov space closes (``β_j <= breakdown · ||A v_j||``): the
+    Ritz values are then exact eigenvalues of the operator restricted to an
+    invariant subspace containing ``v0``.  Returns ``{"max", "min", "steps", "closed"}``.
+    """
+    V = [v0 / np.linalg.norm(v0)]
+    alphas: list[float] = []
+    betas: list[float] = []
+    closed = False
+    for _ in range(steps):
+        w = matvec(V[-1])
+        size = float(np.linalg.norm(w))
+        a = float(np.dot(V[-1], w))
+        alphas.append(a)
+        for v in V:  # full reorthogonalisation (twice is enough)
+            w = w - np.dot(v, w) * v
+        for v in V:
+            w = w - np.dot(v, w) * v
+        b = float(np.linalg.norm(w))
+        if b <= breakdown * max(size, 1e-300):
+            closed = True
+            break
+        betas.append(b)
+        V.append(w / b)
+    if len(alphas) == 1:
+        ritz = np.array(alphas)
+    else:
+        ritz = eigh_tridiagonal(np.array(alphas), np.array(betas[: len(alphas) - 1]), eigvals_only=True)
+    return {"max": float(ritz.max()), "min": float(ritz.min()), "steps": len(alphas), "closed": closed}
+
+
 def tangent_spectrum(lam: np.ndarray, L: int, *, symmetric: bool, seed: int = 0,
                      tol: float = 1e-12, ends: tuple[str, ...] = ("max", "min"), ncv: int = 20) -> dict:
-    """Extreme real parts of the eigenvalues of ``G`` on ``u^⊥`` (scaled by ``e^{-ℓ*}``), via ARPACK.
+    """Extreme real parts of the eigenvalues of ``G`` on ``u^⊥`` (scaled by ``e^{-ℓ*}``), from JVPs only.
 
-    The radial direction u is deflated (sent to a large eigenvalue of the sign
-    that keeps it out of the requested end).  ``symmetric=True`` uses Lanczos
-    (eigsh: G is symmetric at λ ≡ a); otherwise Arnoldi (eigs).  Returns
-    ``{"max": ..., "min": ..., "log_scale": ℓ*, "jvps": count}``.
+    ``symmetric=True`` (G is symmetric at λ ≡ a): Lanczos with full
+    reorthogonalisation on ``u^⊥`` (:func:`lanczos_extremes`; G maps ``u^⊥`` into
+    itself, so a tangent start vector keeps the Krylov space tangent).  Otherwise
+    Arnoldi (ARPACK eigs) with the radial direction deflated to a large eigenvalue
+    of the sign that keeps it out of the requested end.  Returns
+    ``{"max": ..., "min": ..., "log_scale": ℓ*, "jvps": count}`` (+ Lanczos info).
     """
     lam = np.asarray(lam, float)
     n = lam.size
     u = lam / np.linalg.norm(lam)
     _, ell = scaled_rhs(lam, L)
     count = [0]
-    # a scale for the deflation shift: |G| <~ |J| + |F|/r, estimated from one product
     rng = np.random.default_rng(seed)
     v0 = rng.standard_normal(n)
     v0 -= np.dot(u, v0) * u
     v0 /= np.linalg.norm(v0)
-    probe = np.linalg.norm(scaled_tangent_jvp(lam, v0, L)[0])
+
+    def tangent_mv(x):
+        count[0] += 1
+        xt = x - np.dot(u, x) * u
+        y = scaled_tangent_jvp(lam, xt, L)[0]
+        return y - np.dot(u, y) * u
+
+    out = {"log_scale": ell}
+    if symmetric:
+        res = lanczos_extremes(tangent_mv, v0, steps=min(ncv * 3, n - 1))
+        out.update({k: res[k] for k in ("max", "min") if k in ends}, lanczos_steps=res["steps"],
+                   krylov_closed=res["closed"], jvps=count[0])
+        return out
+    probe = np.linalg.norm(tangent_mv(v0))
     big = 10.0 * (probe + 1.0)
 
     def op(shift):
         def mv(x):
             x = np.asarray(x, float).ravel()
-            count[0] += 1
-            xt = x - np.dot(u, x) * u
-            return scaled_tangent_jvp(lam, xt, L)[0] + shift * np.dot(u, x) * u
+            return tangent_mv(x) + shift * np.dot(u, x) * u
         return LinearOperator((n, n), matvec=mv, dtype=float)
 
-    out = {"log_scale": ell}
     for end, shift in (("max", -big), ("min", big)):
         if end not in ends:
             continue
-        which = ("LA" if end == "max" else "SA") if symmetric else ("LR" if end == "max" else "SR")
         try:
-            if symmetric:
-                vals = eigsh(op(shift), k=1, which=which, v0=v0, tol=tol, ncv=min(n, ncv), maxiter=5000,
-                             return_eigenvectors=False)
-            else:
-                vals = eigs(op(shift), k=1, which=which, v0=v0, tol=tol, ncv=min(n - 1, ncv), maxiter=5000,
-                            return_eigenvectors=False)
+            vals = eigs(op(shift), k=1, which="LR" if end == "max" else "SR", v0=v0, tol=tol, ncv=min(n - 1, ncv),
+                        maxiter=5000, return_eigenvectors=False)
         except ArpackNoConvergence as exc:  # pragma: no cover - reported, not hidden
             raise RuntimeError(f"ARPACK did not converge for the {end} tangent eigenvalue") from exc
         out[end] = float(np.real(vals[0]))
