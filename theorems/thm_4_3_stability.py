@@ -481,7 +481,7 @@ def _draw_kl(fig, curves: dict) -> None:
     ax = fig.add_subplot(111)
     for label, (tau, kl) in curves.items():
         ax.plot(tau, kl, label=label)
-    ax.set_xlabel("orbit time τ (fastest mode grows at unit log-rate)")
+    ax.set_xlabel("orbit time τ (||λ|| = e^τ ||λ(0)||)")
     ax.set_ylabel("KL(λ) to DNC")
     ax.legend(fontsize=7)
 
