@@ -90,7 +90,7 @@ def cp_threshold_mp(K: int, L: int, equation: str) -> mpmath.mpf:
     g = sp.lambdify(As, CP_EQUATIONS[equation].subs({Ks: K, Ls: L}), "mpmath")
     if L == 1:
         return mpmath.mpf(0)
-    return mpmath.findroot(lambda a: a - g(a), (mpmath.mpf(0), mpmath.mpf(K)), solver="anderson")
+    return _bracketed_root_mp(lambda a: a - g(a), 0, K)  # a - g(a): -g(0) < 0 at 0, > 0 at K
 
 
 def cp_threshold_float(K: int, L: int, equation: str) -> float:
@@ -117,6 +117,33 @@ def _diff_vec(K: int, i: int, j: int) -> list:
     w = [0] * (K - 1)
     w[i - 1], w[j - 1] = 1, -1
     return w
+
+
+def _bracketed_root_mp(f, lo, hi) -> mpmath.mpf:
+    """Root of f in [lo, hi] (a sign change) by the Illinois (modified regula falsi) method, which keeps the
+    bracket; iterated with 10 guard digits until the bracket is below 1e-45 relative."""
+    with mpmath.workdps(mpmath.mp.dps + 10):
+        a, b = mpmath.mpf(lo), mpmath.mpf(hi)
+        fa, fb = f(a), f(b)
+        if (fa > 0) == (fb > 0):
+            raise ArithmeticError(f"no sign change in [{lo}, {hi}]")
+        side = 0
+        for _ in range(400):
+            c = (a * fb - b * fa) / (fb - fa)
+            fc = f(c)
+            if (fc > 0) == (fb > 0):
+                b, fb = c, fc
+                if side == -1:
+                    fa /= 2
+                side = -1
+            else:
+                a, fa = c, fc
+                if side == 1:
+                    fb /= 2
+                side = 1
+            if abs(b - a) <= mpmath.mpf(10) ** -45 * abs(c) or fc == 0:
+                return +c
+    raise ArithmeticError(f"Illinois iteration did not converge in [{lo}, {hi}]")
 
 
 def _bracket_sign_change(f, lo: float, hi: float, n: int = 48):
@@ -194,7 +221,7 @@ def dnc_threshold_mp50(ctx: Context, threshold: str) -> Outcome:
                     sign_ok = f(mpmath.mpf(1)) < 0
                 else:
                     lo, hi = br[0], br[1]
-                    numeric = mpmath.findroot(f, (mpmath.mpf(lo), mpmath.mpf(hi)), solver="anderson")
+                    numeric = _bracketed_root_mp(f, lo, hi)
                     sign_ok = br[2] > 0 > br[3]  # unstable below, stable above
                 err = abs(numeric - mpmath.mpf(t.numerator) / t.denominator)
                 worst = max(worst, err)
@@ -353,7 +380,7 @@ def cp_threshold_mp50(ctx: Context, equation: str) -> Outcome:
                     numeric = mpmath.mpf(0)
                     sign_ok = f(mpmath.mpf(1)) < 0
                 else:
-                    numeric = mpmath.findroot(f, (mpmath.mpf(br[0]), mpmath.mpf(br[1])), solver="anderson")
+                    numeric = _bracketed_root_mp(f, br[0], br[1])
                     sign_ok = br[2] > 0 > br[3]
                 _, res = tangent_rayleigh_mp(cp_point(K, numeric + 1), w_odd, L)
                 evens = [tangent_rayleigh_mp(cp_point(K, mpmath.mpf(a)), w_even, L)[0] for a in (0.1, 1, 10, K)]
@@ -498,13 +525,12 @@ def kl_non_monotone(ctx: Context, depth: str) -> Outcome:
     for K in ctx.K:
         for L in Ls_used:
             hit = None
-            for r0 in (1.01, 1.001):
+            for r0 in (1.01, 1.001, 1.0001):
                 for b0 in (0.1, 1.0):
                     tau, Y = integrate_orbit(_alt(K, r0 * b0, b0), L, tau_max=8.0, n_out=81, rtol=1e-10, atol=1e-16)
                     kl = kl_to_dnc(Y)
-                    d = np.diff(kl)
-                    up, down = np.where(d > 1e-12 * kl.max())[0], np.where(d < -1e-12 * kl.max())[0]
-                    if len(up) and len(down) and down.max() > up.min():
+                    # a rise of more than 1% above the start, then a fall of more than 1% below the peak
+                    if kl.max() > 1.01 * kl[0] and kl[-1] < 0.99 * kl.max() and np.argmax(kl) > 0:
                         i_peak = int(np.argmax(kl))
                         hit = {"r0": r0, "b0": b0, "tau_peak": float(tau[i_peak]), "kl_start": float(kl[0]),
                                "kl_peak": float(kl[i_peak]), "kl_end": float(kl[-1]),
@@ -516,7 +542,7 @@ def kl_non_monotone(ctx: Context, depth: str) -> Outcome:
             found[f"K={K},L={L}"] = hit
             if hit is None:
                 return Outcome(False, {"examples": found},
-                               counterexample={"K": K, "L": L, "searched": "r0 in {1.01, 1.001}, b0 in {0.1, 1}, τ <= 8",
+                               counterexample={"K": K, "L": L, "searched": "r0 in {1.01, 1.001, 1.0001}, b0 in {0.1, 1}, τ <= 8",
                                                "result": "KL monotone on every orbit tried"})
     fig = render("Non-monotone KL (L >= 2)", lambda fig: _draw_kl(fig, dict(list(curves.items())[:4])),
                  "Alternating starts with a/b slightly above 1 at small scale: rich-get-richer raises KL first; once "
@@ -715,12 +741,12 @@ CLAIM = Claim(
         ),
         Check(
             name="kl_non_monotone", level=Level.NUMERIC, fn=kl_non_monotone,
-            description=("search for orbits along which KL rises and then falls (alternating starts, a/b in {1.01, 1.001}, "
+            description=("search for orbits along which KL rises and then falls (alternating starts, a/b in {1.01, 1.001, 1.0001}, "
                          "b0 in {0.1, 1}, norm grown by e^8): found for every (K, L >= 2) of the grid, and reported"),
-            precision="DOP853 rtol 1e-11; a rise/fall counts above 1e-12 relative",
+            precision="DOP853 rtol 1e-10; counted when KL rises > 1% above its start and then falls > 1% below its peak",
             statement={"depth": "L>=2"}, control={"depth": "L=1"},
             control_description="the same search at L = 1 (KL is a Lyapunov function there: no non-monotone orbit may be found)",
-            K=(4, 16, 256), L=(2, 3), thorough_K=(4, 16, 256, 4096), thorough_L=(2, 3, 5),
+            K=(4, 16, 256), L=(2, 3), thorough_K=(4, 16, 64, 256), thorough_L=(2, 3, 5),
         ),
         Check(
             name="kl_l1_orbits", level=Level.NUMERIC, fn=kl_l1_trajectories,
