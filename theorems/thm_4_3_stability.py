@@ -262,7 +262,7 @@ def _draw_thresholds(fig, records: dict, kind: str) -> None:
 
 
 def dnc_threshold_lanczos(ctx: Context, threshold: str) -> Outcome:
-    """float64 at large K: Lanczos (eigsh) on the tangent Jacobian via scaled JVPs; brentq for the crossing."""
+    """float64 at large K: Lanczos on the tangent Jacobian via scaled JVPs; brentq for the crossing."""
     records = {}
     for K in ctx.K:
         for L in ctx.L:
