@@ -150,6 +150,13 @@ def _run_and_report(claims: list[Claim], options: RunOptions, args, console: Con
             progress.advance(task)
             if r.verdict in (Verdict.FAIL, Verdict.ERROR):
                 progress.console.print(f"[red]{r.verdict.value}[/red] {r.test_id}: {r.message}", highlight=False, markup=False)
+                if r.counterexample:
+                    progress.console.print(f"  counterexample (exact inputs): {r.counterexample}", highlight=False, markup=False)
+                    progress.console.print(f"  reproduce: python -m ncdepth {args.command} --only {r.claim_id} --seed {options.seed}"
+                                           + (f" --examples {options.examples}" if options.examples else "")
+                                           + (f" --K {','.join(map(str, r.params['K']))}" if r.params.get("K") else "")
+                                           + (f" --L {','.join(map(str, r.params['L']))}" if r.params.get("L") else ""),
+                                           highlight=False, markup=False)
 
         def sub(fraction: float, message: str):
             progress.update(task, description=message[:60])
