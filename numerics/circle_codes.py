@@ -1,0 +1,370 @@
+"""Angles on a circle: the cos(2θ) packing problem (L-D.3) and the circle code (T3.2).
+
+Conventions.  ``K`` angles ``θ_k`` on the circle; their *circular gaps* are the
+differences of consecutive sorted angles, the last one wrapping around (they sum
+to 2π).  ``δ`` is a lower bound on every gap, ``0 < δ <= 2π/K``.
+
+* :func:`ld3_closed_form` is the maximum of ``Σ_k cos(2θ_k)`` claimed by L-D.3
+  (with the odd-K second case derived in ``theorems/lemma_d3_two_cluster_optimum.py``);
+  :func:`ld3_optimal_angles` builds a configuration attaining it.
+* :func:`max_cos2_search` maximises ``Σ cos(2θ_k)`` numerically over *all* gap
+  vectors (multi-start SLSQP); it knows nothing about clusters.
+* :func:`rank2_equal_norm_objective` and :func:`equal_norm_rank2_search` are the
+  rank-2 limit objective of T3.2 (product of the two non-zero singular values of
+  ``Zbar = G^T G``) and a multi-start search over equal-norm configurations in R².
+* :func:`one_vs_rest_margins` and :func:`softmax_code_search` compute the 2-D softmax
+  code (Jiang et al. 2023) independently: maximise the minimum distance from each unit
+  vector to the convex hull of the others.
+
+Functions that take ``lib`` evaluate with floats (``lib=math``) or with arb balls
+(``lib=ARB``): the same formula, two arithmetics.
+"""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+from typing import Any, Sequence
+
+import numpy as np
+from scipy.optimize import minimize
+
+__all__ = [
+    "ARB",
+    "require_K",
+    "require_delta",
+    "circular_gaps",
+    "ld3_regime",
+    "ld3_closed_form",
+    "ld3_even_formula",
+    "ld3_optimal_gaps",
+    "angles_from_gaps",
+    "ld3_optimal_angles",
+    "sum_cos2",
+    "max_cos2_search",
+    "reduced_objective",
+    "kgon_norm_sq",
+    "kgon_gram",
+    "rank2_equal_norm_objective",
+    "equal_norm_rank2_search",
+    "one_vs_rest_margins",
+    "softmax_code_search",
+]
+
+
+class _ArbLib:
+    """The few functions the closed forms need, on python-flint arb balls."""
+
+    import flint as _flint
+
+    @property
+    def pi(self):
+        return self._flint.arb.pi()  # at the current working precision
+
+    @staticmethod
+    def sin(x):
+        return x.sin()
+
+    @staticmethod
+    def cos(x):
+        return x.cos()
+
+
+ARB = _ArbLib()
+
+
+def require_K(K: Any, K_min: int = 2) -> int:
+    if isinstance(K, bool) or not isinstance(K, (int, np.integer)) or K < K_min:
+        raise ValueError(f"K must be an integer >= {K_min}, got {K!r}")
+    return int(K)
+
+
+def require_delta(K: int, delta: float) -> float:
+    """``0 < δ <= 2π/K`` (a float; a tiny relative slack is allowed at the top end)."""
+    d = float(delta)
+    if not math.isfinite(d) or d <= 0 or d > 2 * math.pi / K * (1 + 1e-12):
+        raise ValueError(f"delta must lie in (0, 2π/K] = (0, {2 * math.pi / K:.6g}], got {delta!r}")
+    return min(d, 2 * math.pi / K)
+
+
+def circular_gaps(theta: np.ndarray) -> np.ndarray:
+    """Gaps between consecutive sorted angles (mod 2π), the last one wrapping around."""
+    t = np.sort(np.mod(np.asarray(theta, dtype=float), 2 * math.pi))
+    return np.diff(np.concatenate([t, [t[0] + 2 * math.pi]]))
+
+
+# --------------------------------------------------------------------------- L-D.3 closed forms
+def ld3_regime(K: int, delta_over_pi: Fraction) -> str:
+    """``"even"``, ``"odd_two_clusters"`` (δ <= 2π/(K+1)) or ``"odd_single_run"`` (δ > 2π/(K+1)).
+
+    Decided exactly: ``δ = delta_over_pi · π`` with a rational ``delta_over_pi``.
+    """
+    K = require_K(K, 3)
+    q = Fraction(delta_over_pi)
+    if not (0 < q <= Fraction(2, K)):
+        raise ValueError(f"delta/π = {q} must lie in (0, 2/K]")
+    if K % 2 == 0:
+        return "even"
+    return "odd_two_clusters" if q <= Fraction(2, K + 1) else "odd_single_run"
+
+
+def ld3_closed_form(K: int, delta, lib=math, regime: str | None = None):
+    """The maximum of ``Σ_k cos(2θ_k)`` over K angles with all circular gaps >= δ.
+
+    K even: ``2 sin(Kδ/2)/sin δ``.  K odd, δ <= 2π/(K+1): ``sin(Kδ/2)/sin(δ/2)``.
+    K odd, 2π/(K+1) < δ <= 2π/K: ``-sin(Kδ)/sin δ`` (the derived second case: one run of
+    K angles at spacing δ; see the L-D.3 module).  ``regime`` may be given (exact) or is
+    decided from the float value of δ.
+    """
+    if not hasattr(K, "free_symbols"):  # sympy expressions (symbolic K) pass through unchecked
+        K = require_K(K, 3)
+    if regime is None:
+        d = float(delta)
+        regime = "even" if K % 2 == 0 else ("odd_two_clusters" if d <= 2 * math.pi / (K + 1) else "odd_single_run")
+    if regime == "even":
+        return 2 * lib.sin(K * delta / 2) / lib.sin(delta)
+    if regime == "odd_two_clusters":
+        return lib.sin(K * delta / 2) / lib.sin(delta / 2)
+    if regime == "odd_single_run":
+        return -lib.sin(K * delta) / lib.sin(delta)
+    raise ValueError(f"unknown regime {regime!r}")
+
+
+def ld3_even_formula(K: int, delta, lib=math, regime: str | None = None):
+    """``2 sin(Kδ/2)/sin δ`` for every K (the even formula; wrong for odd K: a negative control)."""
+    return 2 * lib.sin(K * delta / 2) / lib.sin(delta)
+
+
+def ld3_optimal_gaps(K: int, delta_over_pi: Fraction) -> list[Fraction]:
+    """The gaps, in units of π (exact), of the configuration attaining :func:`ld3_closed_form`.
+
+    Two clusters of sizes ``ceil(K/2)``, ``floor(K/2)`` at spacing δ with centres 0 and π,
+    or (odd K, δ > 2π/(K+1)) a single run of K angles at spacing δ and one large gap.
+    """
+    regime = ld3_regime(K, delta_over_pi)
+    q = Fraction(delta_over_pi)
+    if regime == "odd_single_run":
+        return [q] * (K - 1) + [2 - (K - 1) * q]
+    m1, m2 = (K + 1) // 2, K // 2
+    # cluster 1 spans (m1-1)q centred at 0, cluster 2 spans (m2-1)q centred at π
+    big = 1 - Fraction(m1 - 1, 2) * q - Fraction(m2 - 1, 2) * q
+    return [q] * (m1 - 1) + [big] + [q] * (m2 - 1) + [big]
+
+
+def angles_from_gaps(gaps: Sequence, start, lib=math) -> list:
+    """Angles ``start, start+g_1, ...`` (K of them from K gaps; the last gap closes the circle)."""
+    out, t = [], start
+    for g in list(gaps)[:-1]:
+        out.append(t)
+        t = t + g
+    out.append(t)
+    return out
+
+
+def ld3_optimal_angles(K: int, delta_over_pi: Fraction, lib=math) -> list:
+    """Angles (floats or arb balls) of the configuration attaining the closed form, rotated to
+    maximise ``Σ cos 2θ``: clusters centred at 0 and π, or the single run centred at π/2."""
+    q = Fraction(delta_over_pi)
+    regime = ld3_regime(K, q)
+    pi = lib.pi
+    gaps = [pi * g.numerator / g.denominator for g in ld3_optimal_gaps(K, q)]
+    if regime == "odd_single_run":
+        start = pi / 2 - pi * (q * Fraction(K - 1, 2)).numerator / (q * Fraction(K - 1, 2)).denominator
+    else:
+        h = q * Fraction((K + 1) // 2 - 1, 2)
+        start = -pi * h.numerator / h.denominator
+    return angles_from_gaps(gaps, start, lib)
+
+
+def sum_cos2(theta: Sequence, lib=math):
+    s = 0
+    for t in theta:
+        s = s + lib.cos(2 * t)
+    return s
+
+
+# --------------------------------------------------------------------------- L-D.3 numerical search
+def _project_simplex(V: np.ndarray, total: float) -> np.ndarray:
+    """Euclidean projection of each row of V onto {x >= 0, Σ x = total} (sort-based)."""
+    n = V.shape[1]
+    U = -np.sort(-V, axis=1)
+    css = np.cumsum(U, axis=1) - total
+    idx = np.arange(1, n + 1)
+    cond = U - css / idx > 0
+    rho = n - 1 - np.argmax(cond[:, ::-1], axis=1)
+    tau = css[np.arange(len(V)), rho] / (rho + 1)
+    return np.maximum(V - tau[:, None], 0.0)
+
+
+def max_cos2_search(K: int, delta: float, rng: np.random.Generator, starts: int = 64,
+                    polish: int = 4) -> tuple[float, np.ndarray]:
+    """Multi-start maximum of ``Σ cos(2θ_k)`` over all configurations with circular gaps >= δ.
+
+    Variables: the K gaps ``g = δ + e`` (``e >= 0``, ``Σ e = 2π - Kδ``) and a rotation ψ; the angles
+    are ``ψ + cumulative gaps``.  ``starts`` random starts (gap excesses ``Dirichlet(α)`` with α = 1
+    or 0.15, uniform ψ) run a batched projected-gradient ascent; the ``polish`` best end points are
+    refined by SLSQP (bounds ``g >= δ``, ``Σ g = 2π``) and repaired to exact feasibility.
+    Nothing about clusters is assumed.  Returns the best value and its angles.
+    """
+    K = require_K(K, 2)
+    delta = require_delta(K, delta)
+    slack = 2 * math.pi - K * delta
+
+    def angles(x):
+        return x[..., K:K + 1] + np.concatenate([np.zeros(x.shape[:-1] + (1,)), np.cumsum(x[..., : K - 1], axis=-1)], axis=-1)
+
+    def value(x):
+        return np.sum(np.cos(2 * angles(x)), axis=-1)
+
+    def grad(x):  # gradient of Σ cos 2θ with respect to (gaps, ψ)
+        s = -2 * np.sin(2 * angles(x))
+        g = np.zeros(x.shape)
+        g[..., : K - 1] = np.cumsum(s[..., ::-1], axis=-1)[..., ::-1][..., 1:]  # gap i moves θ_j, j > i
+        g[..., K] = np.sum(s, axis=-1)
+        return g
+
+    alpha = np.where(rng.uniform(size=starts) < 0.5, 1.0, 0.15)
+    E = np.array([rng.dirichlet(a * np.ones(K)) for a in alpha]) * slack
+    X = np.concatenate([delta + E, rng.uniform(0, 2 * math.pi, (starts, 1))], axis=1)
+    if slack > 1e-14:
+        step = 0.5 / (4.0 * K)
+        for _ in range(300):
+            X = X + step * grad(X)
+            X[:, :K] = delta + _project_simplex(X[:, :K] - delta, slack)
+    order = np.argsort(-value(X))[: max(1, polish)]
+    cons = [{"type": "eq", "fun": lambda x: float(np.sum(x[:K]) - 2 * math.pi),
+             "jac": lambda x: np.concatenate([np.ones(K), [0.0]])}]
+    bounds = [(delta, None)] * K + [(None, None)]
+    best_val, best_theta = -math.inf, None
+    for i in order:
+        x = X[i]
+        if slack > 1e-14:
+            res = minimize(lambda y: -float(value(y)), x, jac=lambda y: -grad(y), method="SLSQP",
+                           bounds=bounds, constraints=cons, options={"ftol": 1e-15, "maxiter": 500})
+            if np.min(res.x[:K]) >= delta - 1e-7 and abs(np.sum(res.x[:K]) - 2 * math.pi) <= 1e-7:
+                x = res.x
+        # repair to exact feasibility (up to rounding): gaps >= δ, Σ gaps = 2π
+        excess = np.maximum(x[:K] - delta, 0.0)
+        gaps = delta + (excess * (slack / np.sum(excess)) if np.sum(excess) > 0 else excess)
+        x = np.concatenate([gaps, x[K:]])
+        val = float(value(x))
+        if val > best_val:
+            best_val, best_theta = val, angles(x)
+    return best_val, best_theta
+
+
+# --------------------------------------------------------------------------- T3.2
+def reduced_objective(K: int, delta, M, power=2, lib=math):
+    """``(K² - M²) / (4 (1 - cos δ)^power)``; T3.2's reduced objective has ``power = 2`` and
+    ``M = max |Σ e^{2iθ_k}|`` from L-D.3."""
+    return (K * K - M * M) / (4 * (1 - lib.cos(delta)) ** power)
+
+
+def kgon_norm_sq(K: int) -> float:
+    """``|g|² = 1/(1 - cos(2π/K))``: the smallest norm at which the regular K-gon has margins 1."""
+    return 1.0 / (1.0 - math.cos(2 * math.pi / require_K(K, 3)))
+
+
+def kgon_gram(K: int, norm_sq: float | None = None, phases: np.ndarray | None = None) -> np.ndarray:
+    """``Zbar = G^T G`` for ``g_k = |g| (cos θ_k, sin θ_k)``, θ the regular K-gon unless given."""
+    K = require_K(K, 3)
+    r2 = kgon_norm_sq(K) if norm_sq is None else float(norm_sq)
+    theta = 2 * math.pi * np.arange(K) / K if phases is None else np.asarray(phases, dtype=float)
+    G = math.sqrt(r2) * np.vstack([np.cos(theta), np.sin(theta)])
+    return G.T @ G
+
+
+def rank2_equal_norm_objective(Zbar: np.ndarray) -> float:
+    """Product of the two largest singular values (the rank-2 limit objective of T3.2)."""
+    s = np.linalg.svd(np.asarray(Zbar, dtype=float), compute_uv=False)
+    return float(s[0] * s[1])
+
+
+def equal_norm_rank2_search(K: int, rng: np.random.Generator, starts: int = 16) -> tuple[float, np.ndarray, float]:
+    """Minimise ``σ1 σ2`` of ``Zbar = G^T G`` over ``G = r [cos θ; sin θ]`` with all margins >= 1.
+
+    Variables ``(θ_1..θ_K, s = r²)``; constraints ``Zbar[c,c] - Zbar[c',c] = s (1 - cos(θ_c - θ_c')) >= 1``
+    for every ordered pair; objective ``s² det(Σ_k u_k u_k^T)``, which equals the product of the two
+    non-zero eigenvalues of ``Zbar`` (re-checked on the returned point by an SVD).  Starts: uniform
+    random angles with ``s`` large enough to be feasible.  Returns (objective, angles, r²).
+    """
+    K = require_K(K, 3)
+    iu = np.triu_indices(K, 1)
+
+    def det_u(theta):
+        c, s_ = np.cos(theta), np.sin(theta)
+        return float(np.sum(c * c) * np.sum(s_ * s_) - np.sum(c * s_) ** 2)
+
+    def f(x):
+        return x[K] ** 2 * det_u(x[:K])
+
+    def cons(x):
+        d = x[:K][:, None] - x[:K][None, :]
+        return x[K] * (1 - np.cos(d[iu])) - 1
+
+    best = (math.inf, None, None)
+    for _ in range(starts):
+        theta0 = rng.uniform(0, 2 * math.pi, K)
+        d0 = (theta0[:, None] - theta0[None, :])[iu]
+        s0 = 1.05 / max(1e-3, float(np.min(1 - np.cos(d0))))
+        res = minimize(f, np.concatenate([theta0, [s0]]), method="SLSQP",
+                       constraints=[{"type": "ineq", "fun": cons}],
+                       options={"ftol": 1e-13, "maxiter": 1000})
+        x = res.x
+        if np.min(cons(x)) < -1e-8:
+            continue
+        s = x[K] / (1 + min(0.0, float(np.min(cons(x)))))  # rescale to exact feasibility
+        G = math.sqrt(s) * np.vstack([np.cos(x[:K]), np.sin(x[:K])])
+        val = rank2_equal_norm_objective(G.T @ G)
+        if val < best[0]:
+            best = (val, x[:K].copy(), s)
+    if best[1] is None:
+        raise RuntimeError("no feasible end point in the equal-norm search")
+    return best
+
+
+def _dist_to_hull_2d(p: np.ndarray, Q: np.ndarray) -> float:
+    """Euclidean distance from p to conv(Q) in R² (0 if p is inside).
+
+    p is outside iff the directions of ``q - p`` leave an angular gap > π (they fit in an open
+    half-plane); then the distance is the smallest distance to a segment between two points of Q
+    (the nearest point of a polygon lies on an edge, and every edge is such a segment).
+    """
+    V = Q - p
+    ang = np.sort(np.arctan2(V[:, 1], V[:, 0]))
+    gaps = np.diff(np.concatenate([ang, [ang[0] + 2 * math.pi]]))
+    if np.min(np.hypot(V[:, 0], V[:, 1])) < 1e-15 or np.max(gaps) <= math.pi:
+        return 0.0
+    i, j = np.triu_indices(len(Q), 1)
+    A, B = Q[i], Q[j]
+    AB = B - A
+    t = np.clip(np.sum((p - A) * AB, axis=1) / np.maximum(np.sum(AB * AB, axis=1), 1e-300), 0.0, 1.0)
+    D = p - (A + t[:, None] * AB)
+    return float(min(np.min(np.hypot(D[:, 0], D[:, 1])), np.min(np.hypot(V[:, 0], V[:, 1]))))
+
+
+def one_vs_rest_margins(U: np.ndarray) -> np.ndarray:
+    """For unit vectors ``U[:, k]`` in R²: the distance from each to the convex hull of the others."""
+    U = np.asarray(U, dtype=float)
+    K = U.shape[1]
+    return np.array([_dist_to_hull_2d(U[:, k], np.delete(U, k, axis=1).T) for k in range(K)])
+
+
+def softmax_code_search(K: int, rng: np.random.Generator, starts: int = 6) -> tuple[float, np.ndarray]:
+    """Maximise ``min_k dist(u_k, conv{u_j : j != k})`` over K unit vectors in R² (Nelder-Mead,
+    multi-start from uniform random angles; θ_0 = 0 fixes the rotation).  Returns (value, angles)."""
+    K = require_K(K, 3)
+
+    def neg(phi):
+        theta = np.concatenate([[0.0], phi])
+        return -float(np.min(one_vs_rest_margins(np.vstack([np.cos(theta), np.sin(theta)]))))
+
+    best = (-math.inf, None)
+    for _ in range(starts):
+        phi0 = rng.uniform(0, 2 * math.pi, K - 1)
+        res = minimize(neg, phi0, method="Nelder-Mead",
+                       options={"xatol": 1e-10, "fatol": 1e-13, "maxiter": 600 * K, "adaptive": True})
+        val = -float(res.fun)
+        if val > best[0]:
+            best = (val, np.concatenate([[0.0], res.x]))
+    return best
