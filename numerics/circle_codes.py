@@ -283,37 +283,58 @@ def rank2_equal_norm_objective(Zbar: np.ndarray) -> float:
 def equal_norm_rank2_search(K: int, rng: np.random.Generator, starts: int = 16) -> tuple[float, np.ndarray, float]:
     """Minimise ``σ1 σ2`` of ``Zbar = G^T G`` over ``G = r [cos θ; sin θ]`` with all margins >= 1.
 
-    Variables ``(θ_1..θ_K, s = r²)``; constraints ``Zbar[c,c] - Zbar[c',c] = s (1 - cos(θ_c - θ_c')) >= 1``
-    for every ordered pair; objective ``s² det(Σ_k u_k u_k^T)``, which equals the product of the two
-    non-zero eigenvalues of ``Zbar`` (re-checked on the returned point by an SVD).  Starts: uniform
-    random angles with ``s`` large enough to be feasible.  Returns (objective, angles, r²).
+    Variables ``(θ_1..θ_K, u = log r²)``; constraints ``Zbar[c,c] - Zbar[c',c] = r² (1 - cos(θ_c - θ_c')) >= 1``
+    for every pair; objective ``log(r⁴ det Σ_k u_k u_k^T)``, the log of the product of the two non-zero
+    eigenvalues of ``Zbar`` (re-evaluated on the returned point by an SVD of Zbar).  Starts: random
+    gap vectors (Dirichlet(2)) with a random rotation and ``r²`` just large enough to be feasible.
+    Returns (objective, angles, r²).
     """
     K = require_K(K, 3)
     iu = np.triu_indices(K, 1)
 
-    def det_u(theta):
+    def log_det_u(theta):
         c, s_ = np.cos(theta), np.sin(theta)
-        return float(np.sum(c * c) * np.sum(s_ * s_) - np.sum(c * s_) ** 2)
+        return math.log(max(float(np.sum(c * c) * np.sum(s_ * s_) - np.sum(c * s_) ** 2), 1e-300))
 
     def f(x):
-        return x[K] ** 2 * det_u(x[:K])
+        return 2 * x[K] + log_det_u(x[:K])
+
+    def f_grad(x):
+        th = x[:K]
+        c, s_ = np.cos(th), np.sin(th)
+        a, b, cs = float(np.sum(c * c)), float(np.sum(s_ * s_)), float(np.sum(c * s_))
+        det = max(a * b - cs * cs, 1e-300)
+        ddet = b * (-np.sin(2 * th)) + a * np.sin(2 * th) - 2 * cs * np.cos(2 * th)
+        return np.concatenate([ddet / det, [2.0]])
 
     def cons(x):
         d = x[:K][:, None] - x[:K][None, :]
-        return x[K] * (1 - np.cos(d[iu])) - 1
+        return np.exp(min(x[K], 700.0)) * (1 - np.cos(d[iu])) - 1
+
+    rows = np.arange(len(iu[0]))
+
+    def cons_jac(x):
+        s = np.exp(min(x[K], 700.0))
+        d = x[iu[0]] - x[iu[1]]
+        J = np.zeros((len(rows), K + 1))
+        J[rows, iu[0]] = s * np.sin(d)
+        J[rows, iu[1]] = -s * np.sin(d)
+        J[:, K] = s * (1 - np.cos(d))
+        return J
 
     best = (math.inf, None, None)
     for _ in range(starts):
-        theta0 = rng.uniform(0, 2 * math.pi, K)
+        theta0 = rng.uniform(0, 2 * math.pi) + np.concatenate([[0.0], np.cumsum(rng.dirichlet(2 * np.ones(K))[:-1])]) * 2 * math.pi
         d0 = (theta0[:, None] - theta0[None, :])[iu]
-        s0 = 1.05 / max(1e-3, float(np.min(1 - np.cos(d0))))
-        res = minimize(f, np.concatenate([theta0, [s0]]), method="SLSQP",
-                       constraints=[{"type": "ineq", "fun": cons}],
-                       options={"ftol": 1e-13, "maxiter": 1000})
+        u0 = math.log(1.05 / max(1e-6, float(np.min(1 - np.cos(d0)))))
+        res = minimize(f, np.concatenate([theta0, [u0]]), jac=f_grad, method="SLSQP",
+                       constraints=[{"type": "ineq", "fun": cons, "jac": cons_jac}], bounds=[(None, None)] * K + [(-50.0, 50.0)],
+                       options={"ftol": 1e-15, "maxiter": 1000})
         x = res.x
-        if np.min(cons(x)) < -1e-8:
+        slack = float(np.min(cons(x)))
+        if slack < -1e-7:
             continue
-        s = x[K] / (1 + min(0.0, float(np.min(cons(x)))))  # rescale to exact feasibility
+        s = math.exp(x[K]) / (1 + min(0.0, slack))  # rescale to exact feasibility
         G = math.sqrt(s) * np.vstack([np.cos(x[:K]), np.sin(x[:K])])
         val = rank2_equal_norm_objective(G.T @ G)
         if val < best[0]:
@@ -323,48 +344,98 @@ def equal_norm_rank2_search(K: int, rng: np.random.Generator, starts: int = 16) 
     return best
 
 
-def _dist_to_hull_2d(p: np.ndarray, Q: np.ndarray) -> float:
-    """Euclidean distance from p to conv(Q) in R² (0 if p is inside).
-
-    p is outside iff the directions of ``q - p`` leave an angular gap > π (they fit in an open
-    half-plane); then the distance is the smallest distance to a segment between two points of Q
-    (the nearest point of a polygon lies on an edge, and every edge is such a segment).
-    """
-    V = Q - p
-    ang = np.sort(np.arctan2(V[:, 1], V[:, 0]))
-    gaps = np.diff(np.concatenate([ang, [ang[0] + 2 * math.pi]]))
-    if np.min(np.hypot(V[:, 0], V[:, 1])) < 1e-15 or np.max(gaps) <= math.pi:
-        return 0.0
-    i, j = np.triu_indices(len(Q), 1)
-    A, B = Q[i], Q[j]
-    AB = B - A
-    t = np.clip(np.sum((p - A) * AB, axis=1) / np.maximum(np.sum(AB * AB, axis=1), 1e-300), 0.0, 1.0)
-    D = p - (A + t[:, None] * AB)
-    return float(min(np.min(np.hypot(D[:, 0], D[:, 1])), np.min(np.hypot(V[:, 0], V[:, 1]))))
-
-
 def one_vs_rest_margins(U: np.ndarray) -> np.ndarray:
-    """For unit vectors ``U[:, k]`` in R²: the distance from each to the convex hull of the others."""
+    """For unit vectors ``U[:, k]`` in R²: the distance from each to the convex hull of the others.
+
+    Points on the unit circle are all vertices of their convex hull, in angular order; so the hull
+    of the others is the polygon through them in angular order, and a point of the circle distinct
+    from them lies outside it.  The distance is the smallest distance to one of its edges.
+    """
     U = np.asarray(U, dtype=float)
+    if U.ndim != 2 or U.shape[0] != 2 or U.shape[1] < 3:
+        raise ValueError("U must be 2 x K with K >= 3")
+    if not np.all(np.isfinite(U)) or np.max(np.abs(np.hypot(U[0], U[1]) - 1)) > 1e-9:
+        raise ValueError("the columns of U must be finite unit vectors")
     K = U.shape[1]
-    return np.array([_dist_to_hull_2d(U[:, k], np.delete(U, k, axis=1).T) for k in range(K)])
+    order = np.argsort(np.arctan2(U[1], U[0]))
+    out = np.empty(K)
+    for pos, k in enumerate(order):
+        others = np.concatenate([order[:pos], order[pos + 1:]])
+        A = U[:, others].T
+        B = np.roll(A, -1, axis=0)
+        if K - 1 == 2:  # the hull of two points is one segment
+            A, B = A[:1], B[:1]
+        p = U[:, k]
+        AB = B - A
+        t = np.clip(np.sum((p - A) * AB, axis=1) / np.maximum(np.sum(AB * AB, axis=1), 1e-300), 0.0, 1.0)
+        D = p - (A + t[:, None] * AB)
+        out[k] = float(np.min(np.hypot(D[:, 0], D[:, 1])))
+    return out
 
 
-def softmax_code_search(K: int, rng: np.random.Generator, starts: int = 6) -> tuple[float, np.ndarray]:
-    """Maximise ``min_k dist(u_k, conv{u_j : j != k})`` over K unit vectors in R² (Nelder-Mead,
-    multi-start from uniform random angles; θ_0 = 0 fixes the rotation).  Returns (value, angles)."""
+def softmax_code_search(K: int, rng: np.random.Generator, starts: int = 8) -> tuple[float, np.ndarray]:
+    """Maximise ``min_k dist(u_k, conv{u_j : j != k})`` over K unit vectors ``u_k = (cos θ_k, sin θ_k)``.
+
+    Epigraph form: maximise t subject to every one-vs-rest margin >= t (SLSQP, finite-difference
+    Jacobians), multi-start from uniform random angles.  Returns (best min margin, its angles).
+    """
     K = require_K(K, 3)
 
-    def neg(phi):
-        theta = np.concatenate([[0.0], phi])
-        return -float(np.min(one_vs_rest_margins(np.vstack([np.cos(theta), np.sin(theta)]))))
+    def margins_of(theta):
+        return one_vs_rest_margins(np.vstack([np.cos(theta), np.sin(theta)]))
 
     best = (-math.inf, None)
     for _ in range(starts):
-        phi0 = rng.uniform(0, 2 * math.pi, K - 1)
-        res = minimize(neg, phi0, method="Nelder-Mead",
-                       options={"xatol": 1e-10, "fatol": 1e-13, "maxiter": 600 * K, "adaptive": True})
-        val = -float(res.fun)
+        th0 = rng.uniform(0, 2 * math.pi, K)
+        x0 = np.concatenate([th0, [0.5 * float(np.min(margins_of(th0)))]])
+        res = minimize(lambda x: -x[K], x0, jac=lambda x: np.concatenate([np.zeros(K), [-1.0]]),
+                       method="SLSQP", constraints=[{"type": "ineq", "fun": lambda x: margins_of(x[:K]) - x[K]}],
+                       options={"ftol": 1e-14, "maxiter": 500})
+        theta = res.x[:K]
+        val = float(np.min(margins_of(theta)))  # re-evaluated: the constraint slack is not trusted
         if val > best[0]:
-            best = (val, np.concatenate([[0.0], res.x]))
+            best = (val, theta)
     return best
+
+
+# --------------------------------------------------------------------------- certified monotonicity (T3.2)
+def cluster_offsets(K: int, regime: str) -> list[Fraction]:
+    """Offsets ``c`` (in units of δ) of the angles from their cluster centre, for L-D.3's two-cluster
+    configuration: ``θ = c δ`` (cluster at 0) or ``π + c δ`` (cluster at π)."""
+    K = require_K(K, 3)
+    if regime not in ("even", "odd_two_clusters"):
+        raise ValueError("cluster offsets exist for the two-cluster regimes only")
+    out: list[Fraction] = []
+    for m in ((K + 1) // 2, K // 2):
+        out += [Fraction(2 * i - (m - 1), 2) for i in range(m)]
+    return out
+
+
+def bisect_certify_negative(fn, lo, hi, max_depth: int = 40, max_boxes: int = 200000):
+    """Prove ``fn(x) < 0`` for every x in ``[lo, hi]`` (arb endpoints) by bisection.
+
+    ``fn`` maps an arb ball to an arb ball enclosing the range.  Returns ``(proved, boxes, witness)``:
+    ``witness`` is a point where fn is certainly >= 0 (a refutation) or the first box that could
+    not be decided at ``max_depth``; None when proved.
+    """
+    import flint
+
+    stack = [(lo, hi, 0)]
+    boxes = 0
+    while stack:
+        a, b, depth = stack.pop()
+        boxes += 1
+        if boxes > max_boxes:
+            return False, boxes, {"undecided_box": (a.str(15), b.str(15)), "reason": "box budget exhausted"}
+        box = a.union(b)
+        if bool(fn(box) < 0):
+            continue
+        mid = (a + b) / 2
+        val = fn(mid)
+        if bool(val >= 0):
+            return False, boxes, {"delta": mid.str(20), "value": val.str(15), "reason": "certainly >= 0 here"}
+        if depth >= max_depth:
+            return False, boxes, {"undecided_box": (a.str(15), b.str(15)), "reason": "max depth"}
+        stack.append((mid, b, depth + 1))
+        stack.append((a, mid, depth + 1))
+    return True, boxes, None
