@@ -249,26 +249,30 @@ def upper_bound_certified(ctx: Context, formula: str) -> Outcome:
                           "tolerance": "absolute 1e-4 K^2 on |Σ e^{2iθ}|^2"})
 
 
-def _figure(ctx: Context):
+def _figure(rows):
     from reports.figures import render
 
     def draw(fig):
         ax = fig.add_subplot(1, 1, 1)
         for K in (3, 4, 5, 8, 9):
             ds = np.linspace(1e-3, 2 * math.pi / K, 300)
-            ax.plot(ds * K / (2 * math.pi), [ld3_closed_form(K, d) / K for d in ds], label=f"K={K}")
+            line, = ax.plot(ds * K / (2 * math.pi), [ld3_closed_form(K, d) / K for d in ds], label=f"K={K}")
+            pts = [(float(Fraction(r["delta_over_pi"])) * K / 2, r["numeric_max"] / K) for r in rows if r["K"] == K]
+            if pts:
+                ax.plot(*zip(*pts), "o", ms=3, color=line.get_color())
             if K % 2:
                 ax.axvline(K / (K + 1), color="grey", lw=0.4)
         ax.set_xlabel("δ / (2π/K)")
         ax.set_ylabel("max Σ cos 2θ_k / K")
         ax.legend(fontsize=7)
-    return render("L-D.3 closed forms", draw, "Closed-form maximum (normalised by K); grey lines: the odd-K junctions 2π/(K+1).")
+    return render("L-D.3 closed forms vs search", draw,
+                  "Lines: closed forms (normalised by K); dots: the multi-start search maximum; grey: odd-K junctions 2π/(K+1).")
 
 
 def global_search_with_figure(ctx: Context, formula: str) -> Outcome:
     out = global_search(ctx, formula)
     if out.holds:
-        out.figures.append(_figure(ctx))
+        out.figures.append(_figure(out.evidence["cases"]))
     return out
 
 

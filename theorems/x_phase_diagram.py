@@ -44,7 +44,7 @@ REL_TOL = 1e-7  # relative tolerance for "below" / "equal" comparisons of object
 def search_grid(ctx: Context, exponent_numerator: int) -> Outcome:
     """For every (K, L) of the grid: the best value found, the known constructions, and the verdicts."""
     rng = ctx.rng(77)
-    random_starts = 8 if ctx.thorough else 3
+    random_starts = 5 if ctx.thorough else 3
     rows, findings = [], []
     cells = [(K, L) for K in ctx.K for L in ctx.L]
     for i, (K, L) in enumerate(cells):
@@ -112,7 +112,7 @@ def _heat_map(rows):
         ax.set_xlabel("L (weight matrices after the features)")
         ax.set_ylabel("K (classes)")
         for (i, j), t in text.items():
-            ax.text(j, i, t, ha="center", va="center", fontsize=6, color="white")
+            ax.text(j, i, t, ha="center", va="center", fontsize=7, color="white" if grid[i, j] < 0.97 else "black")
         fig.colorbar(im, ax=ax, label="best found / V_DNC")
 
     return render("X-PD phase diagram of (P_L)", draw,
