@@ -29,6 +29,7 @@ from .softmax import require_finite
 __all__ = [
     "pd_dnc_mean_logits",
     "pd_cross_polytope_mean_logits",
+    "pd_kgon_mean_logits",
     "schatten_pl_value",
     "margin_matrix",
     "min_column_margin",
@@ -107,7 +108,16 @@ def min_column_margin(Zbar: np.ndarray) -> float:
     return float(np.min(np.diag(Z) - np.max(off, axis=0)))
 
 
+def pd_kgon_mean_logits(K: int) -> np.ndarray:
+    """T3.2's circle code: ``Zbar = G^T G`` with G's columns a regular K-gon of ``|g|² = 1/(1 - cos(2π/K))``
+    (rank 2, every margin exactly 1); K >= 3."""
+    from .circle_codes import kgon_gram
+
+    return kgon_gram(_K(K))
+
+
 def known_constructions(K: int) -> dict[str, np.ndarray]:
+    """DNC, the cross-polytope (both odd variants) and, for K >= 3, the K-gon circle code of T3.2."""
     K = _K(K)
     out = {"DNC": pd_dnc_mean_logits(K)}
     if K % 2 == 0:
@@ -115,6 +125,8 @@ def known_constructions(K: int) -> dict[str, np.ndarray]:
     else:
         out["cross_polytope_odd"] = pd_cross_polytope_mean_logits(K, False)
         out["cross_polytope_odd_centred"] = pd_cross_polytope_mean_logits(K, True)
+    if K >= 3:
+        out["kgon"] = pd_kgon_mean_logits(K)
     return out
 
 
