@@ -15,10 +15,12 @@ optimal, never a proof.  A feasible matrix below every known construction IS a r
 bound on the optimum (its value is exact up to float64 rounding and its margins are >= 1), reported
 as a finding with the matrix.
 
-How it can fail.  (i) A best point that violates a margin (beyond 1e-9) fails the check.  (ii) For
+How it can fail.  (i) A best point that violates a margin (beyond 1e-9) fails the check, and so
+does a finding whose balanced factors (built independently by numerics.schatten) give a different
+(P_L) objective ½ Σ ||F_j||² or margins below 1.  (ii) For
 L = 1 the problem is the convex nuclear-norm minimisation, where DNC is the global optimum (T3.1,
 certified there by LP duality); a value below V_DNC (relative 1e-7) therefore exposes a broken
-search or objective and fails the check.  The negative control swaps in a wrong exponent
+search or objective and fails the check (the cell K = 4, L = 1 is added when the grid has no L = 1).  The negative control swaps in a wrong exponent
 (σ^{1/(L+1)}): at L = 1 the cross-polytope then "beats" DNC (2√2 < 3 for K = 4), so the same
 machinery must reject it.
 """
@@ -30,6 +32,7 @@ import math
 import numpy as np
 
 from ncdepth.registry import Check, Claim, Context, Domain, Level, Outcome
+from numerics.schatten import balanced_factors, margins, pl_objective, product
 from numerics.landscape import (
     describe_structure,
     known_constructions,
@@ -47,6 +50,8 @@ def search_grid(ctx: Context, exponent_numerator: int) -> Outcome:
     random_starts = 5 if ctx.thorough else 3
     rows, findings = [], []
     cells = [(K, L) for K in ctx.K for L in ctx.L]
+    if not any(L == 1 for _, L in cells):
+        cells.insert(0, (4, 1))  # the convex case is always tested, whatever grid the user asked for
     for i, (K, L) in enumerate(cells):
         res = pl_global_search(K, L, rng, random_starts, exponent_numerator=exponent_numerator)
         known = {name: schatten_pl_value(Z, L, exponent_numerator) for name, Z in known_constructions(K).items()}
@@ -76,9 +81,20 @@ def search_grid(ctx: Context, exponent_numerator: int) -> Outcome:
                 "best_found_objective": res.value, "dnc_objective": dnc, "Zbar": res.Zbar.tolist(),
                 "exponent_numerator": exponent_numerator})
         if row["beats_every_known"]:
+            # independent route: balanced factors of Zbar (numerics.schatten), the (P_L) objective ½ Σ ||F||²
+            # evaluated on the explicit factors, and the margins of their product
+            factors = balanced_factors(res.Zbar, L)
+            f_obj = pl_objective(factors) if exponent_numerator == 2 else None
+            f_margin = float(np.min(margins(product(factors), np.arange(K))))
             findings.append({"K": K, "L": L, "objective": res.value, "best_known": best_known_name,
                              "best_known_objective": best_known, "min_margin": margin,
+                             "factor_route_objective": f_obj, "factor_route_min_margin": f_margin,
                              "singular_values": struct["singular_values"], "Zbar": res.Zbar.tolist()})
+            if f_margin < 1 - 1e-9 or (f_obj is not None and abs(f_obj - res.value) > 1e-9 * res.value):
+                return Outcome(False, {"cells": rows}, counterexample={
+                    "K": K, "L": L, "why": "the factor route disagrees with the Schatten value or margins",
+                    "schatten_value": res.value, "factor_route_objective": f_obj,
+                    "factor_route_min_margin": f_margin, "Zbar": res.Zbar.tolist()})
     evidence = {
         "cells": rows,
         "findings_beating_every_known_construction": findings,
