@@ -26,11 +26,13 @@ Proof mirrored by the checks.
      (Rotating the negative cluster by π/2 instead, which would give -cos(Kδ/2)/cos(δ/2),
      violates the gap constraint; that is this module's second negative control.)
    The two odd forms agree (= 1) at δ = 2π/(K+1) (symbolic check).
-3. That no configuration beats the two-cluster family is NOT proved here: a multi-start
-   global search over all gap vectors (which knows nothing about clusters) is compared with
-   the closed forms for K = 3..12 across (0, 2π/K]; the configurations attaining the closed
-   forms are certified feasible (exact rational gaps in units of π) and their values are
-   bracketed against the closed forms in arb ball arithmetic.
+3. That no configuration beats the two-cluster / single-run family: for K = 3, 4 and
+   δ >= 2π/(4K) an arb branch-and-bound over every gap vector proves
+   |Σ e^{2iθ}|² <= closed form² + 1e-4 K² (a rigorous upper bound); for larger K and smaller δ
+   it is numerical evidence only: a multi-start global search over all gap vectors (which knows
+   nothing about clusters) is compared with the closed forms for K = 3..12 across (0, 2π/K].
+   The configurations attaining the closed forms are certified feasible (exact rational gaps in
+   units of π) and their values are bracketed against the closed forms in arb (lower bound).
 """
 
 from __future__ import annotations
