@@ -15,6 +15,7 @@ from typing import Sequence
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from .registry import Claim, Level, Verdict
 from .runner import CheckResult, RunOptions, resolve_grid, run_claims, selected_checks
@@ -149,11 +150,12 @@ def _run_and_report(claims: list[Claim], options: RunOptions, args, console: Con
             results_flat.append(r)
             progress.advance(task)
             if r.verdict in (Verdict.FAIL, Verdict.ERROR):
-                progress.console.print(f"[red]{r.verdict.value}[/red] {r.test_id}: {r.message}", highlight=False, markup=False)
+                progress.console.print(Text(f"{r.verdict.value} {r.test_id}: {r.message}", style="red"))
                 if r.counterexample:
                     progress.console.print(f"  counterexample (exact inputs): {r.counterexample}", highlight=False, markup=False)
                     progress.console.print(f"  reproduce: python -m ncdepth {args.command} --only {r.claim_id} --seed {options.seed}"
                                            + (f" --examples {options.examples}" if options.examples else "")
+                                           + (f" --profile {options.profile}" if options.profile != "ci" else "")
                                            + (f" --K {','.join(map(str, r.params['K']))}" if r.params.get("K") else "")
                                            + (f" --L {','.join(map(str, r.params['L']))}" if r.params.get("L") else ""),
                                            highlight=False, markup=False)

@@ -35,7 +35,7 @@ def require_finite(x, what: str = "input") -> np.ndarray:
 
 def logsumexp(x: np.ndarray, axis: int = 0, keepdims: bool = False) -> np.ndarray:
     """``log Σ exp(x)`` along ``axis``, shifted by the maximum (no overflow)."""
-    x = np.asarray(x)
+    x = require_finite(x, "logits")
     m = np.max(x, axis=axis, keepdims=True)
     if _is_object(x):
         s = np.sum(_mp_exp(x - m), axis=axis, keepdims=True)
@@ -46,13 +46,13 @@ def logsumexp(x: np.ndarray, axis: int = 0, keepdims: bool = False) -> np.ndarra
 
 
 def log_softmax(x: np.ndarray, axis: int = 0) -> np.ndarray:
-    x = np.asarray(x)
+    x = require_finite(x, "logits")
     return x - logsumexp(x, axis=axis, keepdims=True)
 
 
 def softmax(x: np.ndarray, axis: int = 0) -> np.ndarray:
-    """``exp(x - logsumexp(x))`` along ``axis`` (columns by default)."""
-    x = np.asarray(x)
+    """``exp(x - logsumexp(x))`` along ``axis`` (columns by default); non-finite logits are an error."""
+    x = require_finite(x, "logits")
     m = np.max(x, axis=axis, keepdims=True)
     if _is_object(x):
         e = _mp_exp(x - m)

@@ -101,7 +101,7 @@ CLAIM = Claim(
     latex=r"\tfrac{a}{b} > \big(\tfrac{K}{K-2}\big)^{\frac{L+1}{L-1}} \Rightarrow KL\nearrow,\ \bar Z/\|\bar Z\| \to CP/\|CP\|",
     reference="Thm 4.3(iii), App. D.4; App. E.3, Fig. 10",
     domain=Domain(K_min=4, K_power_of_two=True, L_min=2),
-    notes="Intended dependencies: T4.3, L-D.8.",
+    depends_on=("T4.3", "L-D.8"),
     checks=(
         Check(
             name="alternating_start_trajectory", level=Level.EMPIRICAL, fn=alternating_limit,

@@ -82,7 +82,8 @@ CLAIM = Claim(
     latex=r"\mathrm{erank}(\bar Z_\infty) \searrow \text{ in } L,\quad \mathrm{erank} = \exp(-\textstyle\sum_i p_i\log p_i)",
     reference="Sec. 3, Fig. 2; App. E.1, Eq. (60)",
     domain=Domain(K_min=3, L_min=1),
-    notes="Intended dependencies: T3.1, T3.2 (why low rank wins at depth).",
+    notes="T3.1 and T3.2 explain why low rank wins at depth.",
+    depends_on=("T3.1", "T3.2"),
     checks=(
         Check(
             name="random_init_depth_sweep", level=Level.EMPIRICAL, fn=rank_trend_in_depth,

@@ -112,7 +112,7 @@ CLAIM = Claim(
     latex=r"\theta_{c+1} - \theta_c = 2\pi/K",
     reference="Thm 3.2, Sec. 3.3, Fig. 3; App. E.1, E.2 (Fig. 8)",
     domain=Domain(K_min=4, L_min=2),
-    notes="Intended dependencies: T3.2, L-D.3.",
+    depends_on=("T3.2", "L-D.3"),
     checks=(
         Check(
             name="rank2_start_angles", level=Level.EMPIRICAL, fn=rank2_angles,

@@ -97,7 +97,8 @@ CLAIM = Claim(
     latex=r"\gamma_{\mathrm{norm}}(\text{depth } L, \operatorname{rank} r) \approx \gamma_{\mathrm{norm}}(L = 1, d = r)",
     reference="Sec. 3.3, Fig. 3 (right); App. E.1",
     domain=Domain(K_min=4, L_min=2),
-    notes="Intended dependencies: T3.2 (softmax codes); compare Jiang et al. 2023.",
+    notes="Softmax codes (T3.2); compare Jiang et al. 2023.",
+    depends_on=("T3.2",),
     checks=(
         Check(
             name="deep_rank_r_vs_width_r", level=Level.EMPIRICAL, fn=margins_vs_bottleneck,

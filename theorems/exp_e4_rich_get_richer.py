@@ -84,7 +84,7 @@ CLAIM = Claim(
     latex=r"\tfrac{d}{dt}\tfrac{\lambda_k}{\lambda_j} \gtrless 0 \iff (\lambda_k - \lambda_j)(L-1) \gtrless 0",
     reference="Thm 4.4, Sec. 4.3, Fig. 4",
     domain=Domain(K_min=4, K_power_of_two=True, L_min=1),
-    notes="Intended dependency: T4.4.",
+    depends_on=("T4.4",),
     checks=(
         Check(
             name="small_uniform_start", level=Level.EMPIRICAL, fn=rich_get_richer,

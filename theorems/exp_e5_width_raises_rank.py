@@ -80,7 +80,8 @@ CLAIM = Claim(
     latex=r"\mathrm{erank}(\bar Z_\infty) \nearrow \text{ in } d",
     reference="Sec. 4.4, Fig. 5 (right); App. E.1",
     domain=Domain(K_min=3, L_min=2),
-    notes="Intended dependency: T4.5 (initial velocity → ETF as d grows), checked by helper 5b.",
+    notes="T4.5: the initial velocity approaches the ETF as d grows.",
+    depends_on=("T4.5",),
     checks=(
         Check(
             name="random_init_width_sweep", level=Level.EMPIRICAL, fn=rank_trend_in_width,

@@ -119,7 +119,7 @@ CLAIM = Claim(
     latex=r"\mathrm{erank}\searrow \log_2 K \text{ as } L\uparrow;\ \mathrm{erank}\nearrow \text{ in } \|\lambda(0)\|",
     reference="App. E.3, Fig. 9; Prop. C.1; Thm 4.4",
     domain=Domain(K_min=4, K_power_of_two=True, L_min=1),
-    notes="Intended dependencies: T4.2, T4.4, P-C.1.",
+    depends_on=("T4.2", "T4.4", "P-C.1"),
     checks=(
         Check(
             name="depth_sweep_to_log2_k", level=Level.EMPIRICAL, fn=rank_falls_with_depth,

@@ -163,7 +163,7 @@ CLAIM = Claim(
     latex=r"\dot\lambda_k = (1-\psi_k(\lambda))\,\lambda_k^{2L/(L+1)},\ \psi = H\,\mathrm{softmax}(H\lambda/K)",
     reference="Thm 4.2, Eq. (6); App. E (reduced ODE vs training)",
     domain=Domain(K_min=2, K_power_of_two=True, L_min=2),
-    notes="Intended dependency: T4.2 (reduction), built on another branch.",
+    depends_on=("T4.2",),
     checks=(
         Check(
             name="gd_vs_scipy_reduced_flow", level=Level.EMPIRICAL, fn=gd_tracks_reduced_flow,

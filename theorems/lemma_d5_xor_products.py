@@ -99,7 +99,7 @@ def bitvector_proof(ctx: Context, rule: str) -> Outcome:
 
 
 def exhaustive_products(ctx: Context, rule: str) -> Outcome:
-    """Exact integers: every pair of columns of H_K, K = 2^0 .. 2^10."""
+    """Exact integers: every pair of columns of H_K, K = 2^1 .. 2^10."""
     checked = []
     for K in ctx.K:
         H = sylvester(K, dtype=np.int8)
@@ -142,7 +142,7 @@ CLAIM = Claim(
     statement="For K = 2^m, the columns of H_K satisfy h_i ⊙ h_j = h_{i ⊕ j} (⊕ bitwise XOR).",
     latex=r"h_i \odot h_j = h_{i \oplus j}",
     reference="Lemma D.5, App. D.3 (the group structure behind L-D.4 and Thm 4.2)",
-    domain=Domain(uses_L=False, K_min=1, K_power_of_two=True),
+    domain=Domain(uses_L=False, K_min=2, K_power_of_two=True),
     depends_on=("L-D.6",),
     checks=(
         Check(
@@ -162,11 +162,11 @@ CLAIM = Claim(
         ),
         Check(
             name="exhaustive_m_le_10", level=Level.CERTIFIED, fn=exhaustive_products,
-            description="every pair (i, j) of columns of H_K for K = 2^0 .. 2^10 (1.4 million pairs), dense recursion, exact integers",
+            description="every pair (i, j) of columns of H_K for K = 2^1 .. 2^10 (1.4 million pairs), dense recursion, exact integers",
             precision="exact integer arithmetic, exhaustive",
             statement={"rule": "xor"}, control={"rule": "add_mod_K"},
             control_description="h_i ⊙ h_j = h_{(i + j) mod K}",
-            K=tuple(2**m for m in range(0, 11)),
+            K=tuple(2**m for m in range(1, 11)),
         ),
         Check(
             name="random_indices_m_le_20", level=Level.FUZZ, fn=fuzz_products,

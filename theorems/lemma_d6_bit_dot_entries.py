@@ -114,7 +114,7 @@ CLAIM = Claim(
     statement="For K = 2^m, H_K[i, j] = (-1)^<i,j>, where <i,j> is the mod-2 dot product of the binary digits of i and j.",
     latex=r"H_K[i,j] = (-1)^{\langle i, j\rangle},\quad \langle i,j\rangle = \textstyle\sum_t i_t j_t \bmod 2",
     reference="Lemma D.6, App. D.3 (used in the proof of Thm 4.2 and Prop. C.1)",
-    domain=Domain(uses_L=False, K_min=1, K_power_of_two=True),
+    domain=Domain(uses_L=False, K_min=2, K_power_of_two=True),
     checks=(
         Check(
             name="induction_step", level=Level.SYMBOLIC, fn=induction_step,
@@ -127,12 +127,12 @@ CLAIM = Claim(
         ),
         Check(
             name="exhaustive_m_le_10", level=Level.CERTIFIED, fn=exhaustive_entries,
-            description="every entry of H_K for K = 2^0 .. 2^10, built by the doubling recursion, against (-1)^{<i,j>}",
+            description="every entry of H_K for K = 2^1 .. 2^10, built by the doubling recursion, against (-1)^{<i,j>}",
             precision="exact integer arithmetic, exhaustive",
             statement={"exponent": "bit_dot"},
             control={"exponent": "integer_product"},
             control_description="H[i,j] = (-1)^{i·j} with the ordinary integer product",
-            K=tuple(2**m for m in range(0, 11)),
+            K=tuple(2**m for m in range(1, 11)),
         ),
         Check(
             name="random_indices_m_le_20", level=Level.FUZZ, fn=fuzz_entries,

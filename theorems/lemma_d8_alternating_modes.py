@@ -290,8 +290,7 @@ CLAIM = Claim(
             K=(4, 16, 256), L=(1, 3), thorough_K=(4, 16, 256, 4096), thorough_L=(1, 2, 3, 8),
         ),
     ),
-    depends_on=(),
-    notes=("Intended dependencies: T4.2 (reduced flow, core form) and L-D.5 (H[i,j]H[1,j] = H[i⊕1,j]); not declared so that this "
-           "branch's registry resolves.  Verified independently of CLAIMS.md: the counts 'K/2 a's, K/2-1 b's' and all three "
+    depends_on=("T4.2", "L-D.5"),
+    notes=("Uses T4.2 (reduced flow, core form) and L-D.5 (H[i,j]H[1,j] = H[i⊕1,j]).  Verified independently of CLAIMS.md: the counts 'K/2 a's, K/2-1 b's' and all three "
            "formulas are correct."),
 )

@@ -213,6 +213,6 @@ CLAIM = Claim(
             K=(4, 8, 16, 64, 256, 1024, 4096), thorough_K=tuple(2**m for m in range(2, 17)),
         ),
     ),
-    depends_on=("L-D.8",),
-    notes="Intended further dependencies: L-D.5 (h_k ⊙ h_j = h_{k⊕j}) and T4.2 (reduced flow); not declared so this branch resolves.",
+    depends_on=("L-D.8", "L-D.5", "T4.2"),
+    notes="Uses L-D.5 (h_k ⊙ h_j = h_{k⊕j}) and the reduced flow of T4.2.",
 )

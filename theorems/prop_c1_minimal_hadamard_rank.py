@@ -88,30 +88,51 @@ def strict_margins(Z: np.ndarray, tol: float = 1e-9) -> np.ndarray:
     return np.min(gap.reshape(Z.shape[0], -1), axis=1) > tol
 
 
+def margin_coefficients(K: int) -> np.ndarray:
+    """``C[i, c, k]`` with ``Zbar[c,c] - Zbar[i,c] = Σ_k C[i,c,k] λ_k`` for ``Zbar = H diag(λ) H``.
+
+    ``C[i,c,k] = H[c,k] H[k,c] - H[i,k] H[k,c] = 1 - H[i,k] H[k,c]`` (H symmetric, entries ±1),
+    computed here from the dense matrix in exact integers.
+    """
+    H = sylvester(K)
+    own = (H * H.T)[None, :, :]  # H[c,k] H[k,c], indexed [., c, k]
+    other = H[:, None, :] * H.T[None, :, :]  # H[i,k] H[k,c], indexed [i, c, k]
+    return own - other
+
+
 def exhaustive_supports(ctx: Context, criterion: str) -> Outcome:
-    """All ``2^{K-1}`` supports, random positive weights on each: margins vs criterion."""
-    rng = ctx.rng(11)
+    """All ``2^{K-1}`` supports, in exact integers: a proof for every positive λ on each support.
+
+    Every margin is ``Σ_k C[i,c,k] λ_k`` with integer coefficients.  The check first
+    verifies that every coefficient is 0 or 2 (so a margin is positive for *all*
+    positive weights on S iff it is positive for ``λ = 1_S``, and zero otherwise),
+    then evaluates all margins at ``λ = 1_S`` for every S and compares with the criterion.
+    """
     counts = {}
     for K in ctx.K:
         m = require_power_of_two(K, minimum=2)
+        C = margin_coefficients(K)
+        if not np.all((C == 0) | (C == 2)):
+            raise RuntimeError("margin coefficients outside {0, 2}: the weight-free argument does not apply")
+        off = ~np.eye(K, dtype=bool)
+        rows = C[off][:, 1:]  # one row per (i, c) with i != c; columns: modes 1..K-1
         n_sets = 2 ** (K - 1)
-        masks = (np.arange(n_sets)[:, None] >> np.arange(K - 1)[None, :]) & 1  # row s: support of set s
-        weights = rng.uniform(0.1, 2.0, size=masks.shape)
+        masks = ((np.arange(n_sets)[:, None] >> np.arange(K - 1)[None, :]) & 1).astype(np.int64)
         separable = np.empty(n_sets, dtype=bool)
         for lo in range(0, n_sets, 4096):
-            separable[lo:lo + 4096] = strict_margins(hadamard_logits(masks[lo:lo + 4096] * weights[lo:lo + 4096]))
+            separable[lo:lo + 4096] = np.min(masks[lo:lo + 4096] @ rows.T, axis=1) > 0  # exact integers
         predicted = np.array([CRITERIA[criterion]([k + 1 for k in np.nonzero(row)[0]], m) for row in masks])
         disagree = np.nonzero(separable != predicted)[0]
+        sizes = masks.sum(axis=1)
         counts[K] = {"supports": n_sets, "separating": int(separable.sum()),
-                     "minimum_separating_size": int(masks[separable].sum(axis=1).min())}
+                     "minimum_separating_size": int(sizes[separable].min())}
         if disagree.size:
-            s = int(disagree[0])
+            s_ = int(disagree[0])
             return Outcome(False, {"per_K": counts},
-                           counterexample={"K": K, "support": [int(k) + 1 for k in np.nonzero(masks[s])[0]],
-                                           "strict_margins": bool(separable[s]), "criterion_says": bool(predicted[s])})
+                           counterexample={"K": K, "support": [int(k) + 1 for k in np.nonzero(masks[s_])[0]],
+                                           "strict_margins": bool(separable[s_]), "criterion_says": bool(predicted[s_])})
         if counts[K]["minimum_separating_size"] != m:
             return Outcome(False, {"per_K": counts}, counterexample={"K": K, "minimum": counts[K]["minimum_separating_size"]})
-        sizes = masks.sum(axis=1)
         counts[K]["separating_fraction_by_size"] = {
             int(k): float(separable[sizes == k].mean()) for k in range(1, K)}
     return Outcome(True, {"per_K": counts}, figures=[_fraction_figure(counts)])
@@ -248,8 +269,8 @@ CLAIM = Claim(
     checks=(
         Check(
             name="exhaustive_supports_m_le_4", level=Level.CERTIFIED, fn=exhaustive_supports,
-            description="every support S ⊆ {1..K-1} for K = 4, 8, 16 (32767 sets at K = 16), random positive weights, dense margins of H diag(0,λ) H against the F_2-span criterion; the smallest separating support has size m",
-            precision="exhaustive; margins in float64 with integer-valued structure, strictness tolerance 1e-9",
+            description="every support S ⊆ {1..K-1} for K = 4, 8, 16 (32768 sets at K = 16): the margin coefficients of H diag(0,λ) H are verified to lie in {0, 2}, so strict margins for all positive λ on S ⇔ strict margins at λ = 1_S, evaluated exactly and compared with the F_2-span criterion; the smallest separating support has size m",
+            precision="exact integer arithmetic, exhaustive (a proof for K <= 16 and every positive λ)",
             statement={"criterion": "spans"}, control={"criterion": "size_at_least_m"},
             control_description="'S works iff |S| >= m' (cardinality instead of span)",
             K=(4, 8, 16),

@@ -279,7 +279,7 @@ CLAIM = Claim(
            r"R(\delta)=\frac{K^2-M(\delta)^2}{4(1-\cos\delta)^2}\ \downarrow\ \text{on }(0,2\pi/K],\quad |g|^2=\frac{1}{1-\cos(2\pi/K)}"),
     reference="Theorem 3.2, Sec. 3.2, Eq. (28)-(32); App. D.2",
     domain=Domain(uses_L=False, K_min=3),
-    depends_on=("L-D.3",),
+    depends_on=("L-D.3", "L-D.2"),
     checks=(
         Check(
             name="large_depth_expansion", level=Level.SYMBOLIC, fn=large_L_expansion,

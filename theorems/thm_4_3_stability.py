@@ -810,8 +810,8 @@ CLAIM = Claim(
             K=(4, 8, 16, 64, 256, 1024, 4096), L=(2, 3, 4, 8, 16, 64), thorough_K=tuple(2**m for m in range(2, 17)),
         ),
     ),
-    depends_on=("L-D.8", "L-D.9"),
-    notes=("Intended further dependency: T4.2 (the reduced flow). 'Linearly stable' is for the normalised flow: tangent Jacobian "
+    depends_on=("L-D.8", "L-D.9", "T4.2"),
+    notes=("'Linearly stable' is for the normalised flow: tangent Jacobian "
            "G = P_u J - (<u,F>/||λ||) I on u^⊥ at a ray where F ∥ λ (frozen radius); every threshold in CLAIMS.md Part 2 was "
            "rebuilt independently and agrees."),
 )

@@ -231,6 +231,5 @@ CLAIM = Claim(
             K=(4, 16, 64, 256), L=(1, 2, 5), thorough_K=(4, 16, 64, 256, 1024), thorough_L=(1, 2, 3, 5, 10),
         ),
     ),
-    depends_on=(),
-    notes="Intended dependency: T4.2 (the reduced flow); not declared so that this branch's registry resolves.",
+    depends_on=("T4.2",),
 )
