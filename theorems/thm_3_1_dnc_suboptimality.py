@@ -36,7 +36,10 @@ How it is checked (one check per piece of the proof):
    rigorous bracket (rounded multipliers + exactly repaired primal, flint root isolation).
 6. ``l1_uniform_dual_all_k``: sympy, K and n symbolic: the uniform multipliers 1/(K sqrt n)
    certify that DNC is the global L = 1 optimum for every K, n.
-7. ``local_perturbations`` (fuzz) and ``local_optimizer_returns``: DNC is a local minimum.
+7. ``local_perturbations`` (fuzz) and ``local_optimizer_returns``: DNC is a local minimum.  The
+   perturbations are feasible and keep the rank (``U_r A V_r^T``) or follow segments toward other
+   feasible points; a generic Gaussian perturbation would add a new small singular value and raise
+   Σσ^{2/(L+1)} by ~ε^{2/(L+1)} at any point, minimum or not.  Control: the cross-polytope at L = 1.
 8. ``fuzz_constructions`` / ``fuzz_large_k_l``: hypothesis over (K, L, n), factors built each
    time for small K; 60-digit values against the exact decision up to K = 10^4, L = 10^3.
 
@@ -580,48 +583,108 @@ def l1_uniform_dual_all_K(ctx: Context, claimed_optimum: str) -> Outcome:
 
 
 # --------------------------------------------------------------------------- 6. local optimality
+SV_ZERO_RTOL = 1e-12  # singular values below this (relative to the largest) are rounding noise
+
+
 def _schatten(Z: np.ndarray, L: int) -> float:
+    """Σσ^{2/(L+1)}, with singular values below SV_ZERO_RTOL σ_max set to zero: a rounding-level
+    σ ~ 1e-16 would otherwise add (1e-16)^{2/(L+1)} (2.8e-4 at L = 8) to a rank-deficient Z."""
     s = np.linalg.svd(Z, compute_uv=False)
+    s = np.where(s < SV_ZERO_RTOL * s[0], 0.0, s)
     return float(np.sum(s ** (2.0 / (L + 1))))
+
+
+BASE_POINTS = ("dnc", "cross_polytope")
+DIRECTIONS = ("rank_preserving", "segment_other_construction", "segment_random_feasible")
 
 
 def _base_point(point: str, K: int) -> np.ndarray:
     if point == "dnc":
         return dnc_mean_logits(K)
-    if point == "dnc_scaled":
-        return 1.5 * dnc_mean_logits(K)  # feasible, not tight: scaling down lowers V
-    raise ValueError(f"unknown base point {point!r}")
+    if point == "cross_polytope":
+        return cross_polytope_mean_logits(K, singleton="centred")
+    raise ValueError(f"unknown base point {point!r}; expected one of {BASE_POINTS}")
 
 
-def local_perturbations(ctx: Context, point: str) -> Outcome:
-    """hypothesis: Z0 + εΔ, made feasible by scaling up when a margin drops below 1, never lowers Σσ^{2/(L+1)}."""
+def _other_construction(point: str, K: int) -> np.ndarray:
+    return _base_point("cross_polytope" if point == "dnc" else "dnc", K)
+
+
+def _random_feasible(Z0: np.ndarray, labels: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A random feasible, tight point ``G + s M_K`` (G Gaussian, ||G|| = ||Z0||): adding s M_K
+    raises every margin by exactly s, and s = 1 - min margin(G) makes the smallest margin 1."""
+    K = Z0.shape[0]
+    G = rng.standard_normal(Z0.shape)
+    G *= np.linalg.norm(Z0) / np.linalg.norm(G)
+    s = 1.0 - float(np.min(margins(G, labels)))
+    return G + s * logits_of(dnc_mean_logits(K), Z0.shape[1] // K)
+
+
+def _perturbed(Z0: np.ndarray, labels: np.ndarray, point: str, direction: str, t: float,
+               rng: np.random.Generator) -> tuple[np.ndarray, float]:
+    """A feasible point near Z0 and the min margin before any repair.
+
+    * ``rank_preserving``: ``Z0 + t U_r A V_r^T`` (A Gaussian r x r, ||U_r A V_r^T|| = ||Z0||): stays in
+      the row/column spaces of Z0 (for DNC: centred rows and columns, NC1 since n = 1), so no new
+      small singular value appears; divided by its min margin when that drops below 1.
+    * ``segment_*``: ``(1 - t) Z0 + t Z1`` with Z1 feasible (the other construction, or a random
+      feasible point): feasible for every t in [0, 1] since the margin constraints are linear.
+    """
+    if direction == "rank_preserving":
+        U, s, Vt = np.linalg.svd(Z0)
+        r = int(np.sum(s > 1e-9 * s[0]))
+        D = U[:, :r] @ rng.standard_normal((r, r)) @ Vt[:r]
+        D *= np.linalg.norm(Z0) / np.linalg.norm(D)
+        Z = Z0 + t * D
+        m = float(np.min(margins(Z, labels)))
+        return (Z / m if m < 1 else Z), m
+    if direction == "segment_other_construction":
+        Z1 = logits_of(_other_construction(point, Z0.shape[0]), Z0.shape[1] // Z0.shape[0])
+    elif direction == "segment_random_feasible":
+        Z1 = _random_feasible(Z0, labels, rng)
+    else:
+        raise ValueError(f"unknown direction {direction!r}; expected one of {DIRECTIONS}")
+    Z = (1 - t) * Z0 + t * Z1
+    return Z, float(np.min(margins(Z, labels)))
+
+
+def local_perturbations(ctx: Context, point: str, L: int | None = None) -> Outcome:
+    """hypothesis: feasible points near Z0 (rank-preserving perturbations repaired to feasibility, and
+    segments toward other feasible points) never have a smaller Σσ^{2/(L+1)}: Z0 is a local minimum.
+
+    ``L`` fixes the depth (the negative control: the cross-polytope at L = 1, where the problem is convex
+    and DNC is the global optimum, so the cross-polytope is not a local minimum); otherwise ctx.L.
+    """
     n = 1
-    strategy = st.tuples(st.sampled_from(ctx.K), st.sampled_from(ctx.L), st.integers(0, 2**32 - 1),
-                         st.floats(-4.0, -1.5))
+    Ls = (L,) if L is not None else tuple(ctx.L)
+    strategy = st.tuples(st.sampled_from(tuple(ctx.K)), st.sampled_from(Ls), st.sampled_from(DIRECTIONS),
+                         st.integers(0, 2**32 - 1), st.floats(-4.0, -1.5))
+    changes: dict[str, list[float]] = {d: [] for d in DIRECTIONS}
 
     def prop(x):
-        K, L, seed, log_eps = x
+        K, L_, direction, seed, log_t = x
         rng = np.random.default_rng(seed)
+        labels = class_labels(K, n)
         Z0 = logits_of(_base_point(point, K), n)
-        D = rng.standard_normal(Z0.shape)
-        D *= np.linalg.norm(Z0) / np.linalg.norm(D)
-        Z = Z0 + 10.0 ** log_eps * D
-        m = float(np.min(margins(Z, class_labels(K, n))))
-        if m < 1:
-            Z = Z / m
-        f0, f = _schatten(Z0, L), _schatten(Z, L)
-        increases.append((f - f0) / f0)
-        return f > f0 * (1 + 1e-12), {"f_base": f0, "f_perturbed": f, "eps": 10.0 ** log_eps, "min_margin_before_repair": m}
+        Z, m = _perturbed(Z0, labels, point, direction, 10.0 ** log_t, rng)
+        feasible = float(np.min(margins(Z, labels))) >= 1 - 1e-12
+        f0, f = _schatten(Z0, L_), _schatten(Z, L_)
+        changes[direction].append((f - f0) / f0)
+        return feasible and f > f0 * (1 + 1e-12), {"f_base": f0, "f_perturbed": f, "relative_change": (f - f0) / f0,
+                                                  "t": 10.0 ** log_t, "min_margin_before_repair": m,
+                                                  "feasible": feasible}
 
-    increases: list[float] = []
     r = search(strategy, prop, examples=max(ctx.examples, 60), seed=ctx.seed)
-    ev = {"examples_run": r.examples_run, "eps_range": [1e-4, 10 ** -1.5],
-          "tolerance": "strict increase: f > f0 (1 + 1e-12)", "smallest_relative_increase": min(increases),
-          "repair": "divide by the min margin when it is below 1"}
+    ev = {"examples_run": r.examples_run, "point": point, "L": list(Ls), "t_range": [1e-4, 10 ** -1.5],
+          "directions": list(DIRECTIONS),
+          "tolerance": "strict increase: f > f0 (1 + 1e-12); feasibility min margin >= 1 - 1e-12",
+          "smallest_relative_change_by_direction": {d: (min(v) if v else None) for d, v in changes.items()},
+          "repair": "rank_preserving only: divide by the min margin when it is below 1"}
     if r.holds:
         return Outcome(True, ev)
-    K, L, seed, log_eps = r.counterexample
-    return Outcome(False, ev, counterexample={"K": K, "L": L, "seed": seed, "eps": 10.0 ** log_eps, **r.detail})
+    K, L_, direction, seed, log_t = r.counterexample
+    return Outcome(False, ev, counterexample={"K": K, "L": L_, "direction": direction, "seed": seed,
+                                             "t": 10.0 ** log_t, **r.detail})
 
 
 def _local_solve(K: int, L: int, start: str, rng: np.random.Generator, noise: float = 0.05) -> dict:
@@ -832,12 +895,17 @@ CLAIM = Claim(
         ),
         Check(
             name="local_perturbations", level=Level.FUZZ, fn=local_perturbations,
-            description=("hypothesis: Z_DNC + εΔ (ε in [1e-4, 0.03], Δ Gaussian with ||Δ|| = ||Z||), scaled to "
-                         "feasibility, always has a strictly larger Σσ^{2/(L+1)}; (K, L) on both sides of the threshold."),
-            precision="float64; strict increase by more than 1e-12 relative",
+            description=("hypothesis: feasible points near Z_DNC, of three kinds: Z + t U_r A V_r^T (stays in the "
+                         "centred row/column spaces, so no new small singular value; divided by its min margin "
+                         "when below 1), and segments (1-t) Z + t Z1 toward the cross-polytope and toward random "
+                         "tight feasible points G + s M_K (t in [1e-4, 0.03]); Σσ^{2/(L+1)} always strictly larger; "
+                         "(K, L) on both sides of the threshold."),
+            precision=("float64; strict increase by more than 1e-12 relative; singular values below 1e-12 σ_max "
+                       "counted as 0 (perturbations move them by >= ~1e-6)"),
             statement={"point": "dnc"},
-            control={"point": "dnc_scaled"},
-            control_description="1.5 x DNC (feasible but not tight) claimed a local minimum",
+            control={"point": "cross_polytope", "L": 1},
+            control_description=("the cross-polytope claimed a local minimum at L = 1 (convex problem, DNC is the "
+                                 "global optimum, so it is not)"),
             K=(4, 5, 6, 8), L=(1, 2, 3, 5),
         ),
         Check(
