@@ -750,9 +750,23 @@ def local_optimizer_returns(ctx: Context, start: str) -> Outcome:
 
 
 # --------------------------------------------------------------------------- 7. fuzz (K, L, n)
+FUZZ_SMALL_K, FUZZ_SMALL_L = tuple(range(3, 17)), tuple(range(1, 13))  # factors are built: small K
+FUZZ_LARGE_K, FUZZ_LARGE_L = tuple(range(4, 10**4 + 1)), tuple(range(1, 10**3 + 1))
+
+
+def _fuzz_grid(values, minimum: int, default: tuple[int, ...]) -> tuple[int, ...]:
+    """The (K or L) values a fuzz check draws from: ctx's grid (the check's default, or the user's
+    override) restricted to what the check supports (>= minimum, <= max of its default range)."""
+    kept = tuple(v for v in values if minimum <= v <= max(default))
+    if not kept:
+        raise ValueError(f"no value of {tuple(values)} in the supported range [{minimum}, {max(default)}]")
+    return kept
+
+
 def fuzz_constructions(ctx: Context, pair_sigma_sq_per_n: int) -> Outcome:
     """hypothesis over (K, L, n): factors built, objective vs closed form, winner vs the exact threshold."""
-    strategy = st.tuples(st.integers(3, 16), st.integers(1, 12), st.integers(1, 6), st.integers(0, 2**32 - 1),
+    Ks, Ls = _fuzz_grid(ctx.K, 3, FUZZ_SMALL_K), _fuzz_grid(ctx.L, 1, FUZZ_SMALL_L)
+    strategy = st.tuples(st.sampled_from(Ks), st.sampled_from(Ls), st.integers(1, 6), st.integers(0, 2**32 - 1),
                          st.sampled_from(("plain", "centred")))
 
     def prop(x):
@@ -769,7 +783,8 @@ def fuzz_constructions(ctx: Context, pair_sigma_sq_per_n: int) -> Outcome:
         return ok_c and ok_w, {"dnc": rd, "cp": rc, "cp_beats_dnc_exact": exact_win}
 
     r = search(strategy, prop, examples=ctx.examples, seed=ctx.seed)
-    ev = {"examples_run": r.examples_run, "K_range": [3, 16], "L_range": [1, 12], "n_range": [1, 6]}
+    ev = {"examples_run": r.examples_run, "K_range": [min(Ks), max(Ks)], "K_values": len(Ks),
+          "L_range": [min(Ls), max(Ls)], "L_values": len(Ls), "n_range": [1, 6]}
     if r.holds:
         return Outcome(True, ev)
     K, L, n, seed, singleton = r.counterexample
@@ -781,7 +796,8 @@ def fuzz_large_k_l(ctx: Context, pair_sigma_sq_per_n: int) -> Outcome:
     """hypothesis over K <= 10^4, L <= 10^3, n <= 10^3: V_DNC vs V_CP at 60 digits (mpmath) against the exact decision."""
     import mpmath
 
-    strategy = st.tuples(st.integers(4, 10**4), st.integers(1, 10**3), st.integers(1, 10**3),
+    Ks, Ls = _fuzz_grid(ctx.K, 4, FUZZ_LARGE_K), _fuzz_grid(ctx.L, 1, FUZZ_LARGE_L)
+    strategy = st.tuples(st.sampled_from(Ks), st.sampled_from(Ls), st.integers(1, 10**3),
                          st.sampled_from(("plain", "centred")))
 
     def prop(x):
@@ -799,7 +815,8 @@ def fuzz_large_k_l(ctx: Context, pair_sigma_sq_per_n: int) -> Outcome:
                                                       "cp_beats_dnc_exact": exact_win}
 
     r = search(strategy, prop, examples=ctx.examples, seed=ctx.seed)
-    ev = {"examples_run": r.examples_run, "K_range": [4, 10**4], "L_range": [1, 10**3], "n_range": [1, 10**3]}
+    ev = {"examples_run": r.examples_run, "K_range": [min(Ks), max(Ks)], "K_values": len(Ks),
+          "L_range": [min(Ls), max(Ls)], "L_values": len(Ls), "n_range": [1, 10**3]}
     if r.holds:
         return Outcome(True, ev)
     K, L, n, singleton = r.counterexample
@@ -920,21 +937,23 @@ CLAIM = Claim(
         ),
         Check(
             name="fuzz_constructions", level=Level.FUZZ, fn=fuzz_constructions,
-            description=("hypothesis over K in 3..16, L in 1..12, n in 1..6, gauges and odd variant: factors built, "
+            description=("hypothesis over (K, L) from the grid (default K in 3..16, L in 1..12; values outside dropped), n in 1..6, gauges and odd variant: factors built, "
                          "margins exact, objective vs closed form, and which construction wins vs the exact threshold."),
             precision="float64 rel 1e-11; winner compared where the gap exceeds 1e-9 relative",
             statement={"pair_sigma_sq_per_n": 4},
             control={"pair_sigma_sq_per_n": 2},
             control_description="cross-polytope with a wrong singular value sqrt(2n) in V_CP",
+            K=FUZZ_SMALL_K, L=FUZZ_SMALL_L,
         ),
         Check(
             name="fuzz_large_k_l", level=Level.FUZZ, fn=fuzz_large_k_l,
-            description=("hypothesis over K in 4..10^4, L in 1..10^3, n in 1..10^3 and the odd variant: the sign of "
+            description=("hypothesis over (K, L) from the grid (default K in 4..10^4, L in 1..10^3; values outside dropped), n in 1..10^3 and the odd variant: the sign of "
                          "V_DNC - V_CP at 60 digits (n kept, not cancelled) against the exact integer/arb decision."),
             precision="mpmath 60 digits; a gap below 1e-50 relative counts as undecided (a failure)",
             statement={"pair_sigma_sq_per_n": 4},
             control={"pair_sigma_sq_per_n": 2},
             control_description="cross-polytope with a wrong singular value sqrt(2n) in V_CP",
+            K=FUZZ_LARGE_K, L=FUZZ_LARGE_L,
         ),
     ),
 )
