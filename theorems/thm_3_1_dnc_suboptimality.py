@@ -323,7 +323,14 @@ def region_for_all_K_L(ctx: Context, even_exponent: str) -> Outcome:
     centred_52_loses = bool(g52 < 0)
     ev["centred: K = 3 never (f(x) = 4^x + (2/3)^x convex, f(0) = 2, f'(0) = log(8/3) > 0)"] = K3_never
     ev["centred: (5, 2) gap ball"] = g52.str(10, radius=True)
-    ev["centred: L = 1 never (sqrt((K-1)/K) < 0 impossible)"] = True
+    # centred singleton at L = 1, K and n symbolic: V_DNC - V_CP = (K-1) sqrt(n) - [(K-1) sqrt(n) + sqrt((K-1) n / K)]
+    Ks, ns = sp.Symbol("K", positive=True), sp.Symbol("n", positive=True)
+    sym_root = lambda x, q: sp.root(x, q)  # noqa: E731
+    gap_L1 = sp.simplify(pl_value(singular_values_claimed("dnc", Ks, ns), 1, sym_root)
+                         - pl_value(singular_values_claimed("cp_odd_centred", Ks, ns), 1, sym_root))
+    L1_never = bool(sp.simplify(gap_L1.subs(Ks, 1 + t)).is_negative)  # negative for every K > 1, n > 0
+    ev["centred: L = 1 gap V_DNC - V_CP (sympy)"] = str(gap_L1)
+    ev["centred: L = 1 never (gap < 0 for all K > 1, n > 0)"] = L1_never
     ok_z3 = (z3_L2 == "unsat" and z3_L3 == "unsat" and z3_L1 == "unsat")
     mismatch = {r: (derived[r], CLAIMED_REGION[r]) for r in CLAIMED_REGION if derived[r] != CLAIMED_REGION[r]}
     if mismatch or not k2_never:
@@ -332,7 +339,7 @@ def region_for_all_K_L(ctx: Context, even_exponent: str) -> Outcome:
             ce.update({"K": derived["L=1"], "L": 1, "claimed threshold holds": True,
                        "V_CP < V_DNC": cp_beats_dnc_exact(derived["L=1"], 1)})
         return Outcome(False, ev, counterexample=ce)
-    if not (ok_z3 and K3_never and centred_52_loses):
+    if not (ok_z3 and K3_never and centred_52_loses and L1_never):
         return Outcome(False, ev, counterexample={"why": "an independent route disagrees"})
     ev["conclusion"] = ("for K >= 4: DNC beaten iff (L = 2, K >= 6) or (L >= 3, K >= 4); "
                         "(L = 2, K in {4, 5}) and L = 1 undecided by the construction; same for both odd variants")
