@@ -764,9 +764,10 @@ FUZZ_LARGE_K, FUZZ_LARGE_L = tuple(range(4, 10**4 + 1)), tuple(range(1, 10**3 + 
 def _fuzz_grid(values, minimum: int, default: tuple[int, ...]) -> tuple[int, ...]:
     """The (K or L) values a fuzz check draws from: ctx's grid (the check's default, or the user's
     override) restricted to what the check supports (>= minimum, <= max of its default range)."""
-    kept = tuple(v for v in values if minimum <= v <= max(default))
+    top = max(default)
+    kept = tuple(v for v in values if minimum <= v <= top)
     if not kept:
-        raise ValueError(f"no value of {tuple(values)} in the supported range [{minimum}, {max(default)}]")
+        raise ValueError(f"no value of {tuple(values)[:20]} in the supported range [{minimum}, {top}]")
     return kept
 
 
