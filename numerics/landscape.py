@@ -11,9 +11,10 @@ then cleans every end point: for each rank r it truncates the SVD to rank r and 
 feasibility (margins >= 1), and keeps the best.  Every value it reports is the exact objective of an
 explicit, feasible matrix.
 
-The known constructions (named distinctly from T3.1's module, which builds them with factors):
-DNC ``M_K = I - 11^T/K``; the cross-polytope ``I_{K/2} ⊗ [[1,-1],[-1,1]]`` (K even) and, for K odd,
-its block-diagonal completion with the singleton ``[1]`` or the centred singleton column ``e_K - 1/K``.
+The known constructions come from numerics.constructions (shared with T3.1): DNC ``M_K = I - 11^T/K``;
+the cross-polytope ``I_{K/2} ⊗ [[1,-1],[-1,1]]`` (K even) and, for K odd, its block-diagonal
+completion with the singleton ``[1]`` or the centred singleton column ``e_K - 1/K``; the K-gon
+circle code from numerics.circle_codes.
 """
 
 from __future__ import annotations
@@ -24,11 +25,10 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.optimize import minimize
 
+from .constructions import cross_polytope_mean_logits, dnc_mean_logits, require_classes, require_depth
 from .softmax import require_finite
 
 __all__ = [
-    "pd_dnc_mean_logits",
-    "pd_cross_polytope_mean_logits",
     "pd_kgon_mean_logits",
     "schatten_pl_value",
     "margin_matrix",
@@ -41,38 +41,8 @@ __all__ = [
 ]
 
 
-def _K(K) -> int:
-    if isinstance(K, bool) or not isinstance(K, (int, np.integer)) or K < 2:
-        raise ValueError(f"K must be an integer >= 2, got {K!r}")
-    return int(K)
-
-
-def _L(L) -> int:
-    if isinstance(L, bool) or not isinstance(L, (int, np.integer)) or L < 1:
-        raise ValueError(f"L must be an integer >= 1, got {L!r}")
-    return int(L)
-
-
-def pd_dnc_mean_logits(K: int) -> np.ndarray:
-    """DNC mean logits ``M_K = I - (1/K) 1 1^T`` (all margins exactly 1)."""
-    K = _K(K)
-    return np.eye(K) - np.ones((K, K)) / K
-
-
-def pd_cross_polytope_mean_logits(K: int, centred_singleton: bool = False) -> np.ndarray:
-    """Cross-polytope mean logits: ``I_{K/2} ⊗ [[1,-1],[-1,1]]``; for odd K a last block ``[1]``
-    (or, centred, the column ``e_K - 1/K``)."""
-    K = _K(K)
-    Z = np.zeros((K, K))
-    for b in range(K // 2):
-        Z[2 * b:2 * b + 2, 2 * b:2 * b + 2] = [[1.0, -1.0], [-1.0, 1.0]]
-    if K % 2 == 1:
-        if centred_singleton:
-            Z[:, K - 1] = -1.0 / K
-            Z[K - 1, K - 1] = 1.0 - 1.0 / K
-        else:
-            Z[K - 1, K - 1] = 1.0
-    return Z
+_K = require_classes  # K an integer >= 2, else ValueError
+_L = require_depth  # L an integer >= 1, else ValueError
 
 
 def schatten_pl_value(Zbar: np.ndarray, L: int, exponent_numerator: float = 2.0, *, rtol: float = 1e-12) -> float:
@@ -119,12 +89,14 @@ def pd_kgon_mean_logits(K: int) -> np.ndarray:
 def known_constructions(K: int) -> dict[str, np.ndarray]:
     """DNC, the cross-polytope (both odd variants) and, for K >= 3, the K-gon circle code of T3.2."""
     K = _K(K)
-    out = {"DNC": pd_dnc_mean_logits(K)}
-    if K % 2 == 0:
-        out["cross_polytope"] = pd_cross_polytope_mean_logits(K)
+    out = {"DNC": dnc_mean_logits(K)}
+    if K == 2:  # the 2-class "cross-polytope" [[1,-1],[-1,1]] is 2 M_2 (constructions builds it for K >= 3)
+        out["cross_polytope"] = 2 * dnc_mean_logits(K)
+    elif K % 2 == 0:
+        out["cross_polytope"] = cross_polytope_mean_logits(K)
     else:
-        out["cross_polytope_odd"] = pd_cross_polytope_mean_logits(K, False)
-        out["cross_polytope_odd_centred"] = pd_cross_polytope_mean_logits(K, True)
+        out["cross_polytope_odd"] = cross_polytope_mean_logits(K, singleton="plain")
+        out["cross_polytope_odd_centred"] = cross_polytope_mean_logits(K, singleton="centred")
     if K >= 3:
         out["kgon"] = pd_kgon_mean_logits(K)
     return out
@@ -265,7 +237,7 @@ def describe_structure(Zbar: np.ndarray, L: int, tol: float = 1e-4) -> dict:
     rank = int(np.sum(s > 1e-9 * s[0]))
     sv = [round(float(x), 6) for x in s[:rank]]
     shape = f"other (rank {rank})"
-    if np.linalg.norm(Z - pd_dnc_mean_logits(K)) < tol:
+    if np.linalg.norm(Z - dnc_mean_logits(K)) < tol:
         shape = "DNC"
     else:
         for name, C in known_constructions(K).items():

@@ -19,7 +19,10 @@ Made quantitative: Lemma D.10's exact conditional covariance
 the deviation falls like ``d^{-1/2}`` and its square grows linearly with the number of layers.
 The symbolic check proves the covariance (row form, symbolic d), the (a, b) map, and the
 leading term ``j N(N+1)`` (and the N = 1 case against ``(χ²_d/d)`` products); the numeric check
-compares Monte Carlo second moments with the exact values and fits the rate.
+finds Monte Carlo second moments consistent with the exact values and fits the rate.  Its tolerance
+(4 s.e. + 10%, for heavy tails) is wider than the gap between the exact value and the leading order
+``j N(N+1)/d`` (at most 4.8% on the ci grid K = 3, L = 3, d = 32..256), so it cannot tell them apart:
+exactness at every d is established by the symbolic check only.
 """
 
 from __future__ import annotations
@@ -268,8 +271,10 @@ CLAIM = Claim(
         Check(
             name="product_grams_concentrate", level=Level.NUMERIC, fn=product_grams,
             description=("every right Gram B_<j^T B_<j and left Gram A_>j A_>j^T of the Theorem 4.5 factors, d in "
-                         "{32..256} (thorough ..512), 120 seeds per d (thorough 300): mean squared deviation vs the exact "
-                         "value at each d (within 4 s.e. + 10%: heavy tails) and pooled log-log slope of the deviation within 0.1 of -1/2."),
+                         "{32..256} (thorough ..512), 120 seeds per d (thorough 300): mean squared deviation consistent "
+                         "with the exact value at each d (within 4 s.e. + 10%: heavy tails; too wide to separate the exact "
+                         "value from the leading order j N(N+1)/d, <= 4.8% apart here: exactness is the symbolic check's) "
+                         "and pooled log-log slope of the deviation within 0.1 of -1/2."),
             precision="float64 Monte Carlo; second moment within 4 standard errors + 10%; slope tol 0.1",
             statement={"entry_variance": "1/d", "variance_model": "exact"},
             control={"entry_variance": "1", "variance_model": "exact"},

@@ -16,7 +16,8 @@ instance (the 3 x 3 principal block is rank <= 1 and keeps its constraints), so 
 K = 3 case decides all K.
 
 Checks: z3 (nlsat over the reals) proves K = 3 (and K = 4..6 directly) unsatisfiable;
-the exhaustive sign-pattern decision covers K <= 12 exactly; hypothesis draws real v
+the exhaustive sign-pattern decision covers every K from 3 to the grid's max exactly
+(K <= 10 in the ci profile, K <= 14 in thorough; any larger K follows from the K = 3 reduction); hypothesis draws real v
 (and, for the control, rank-2 factors) and asks an LP (HiGHS) for a feasible u.
 The negative controls: the same machinery at K = 2 (where ``[[1,-1],[-1,1]]`` works)
 and at rank 2 (where separating K >= 3 classes is possible).

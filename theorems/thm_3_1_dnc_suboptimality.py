@@ -36,7 +36,10 @@ How it is checked (one check per piece of the proof):
    rigorous bracket (rounded multipliers + exactly repaired primal, flint root isolation).
 6. ``l1_uniform_dual_all_k``: sympy, K and n symbolic: the uniform multipliers 1/(K sqrt n)
    certify that DNC is the global L = 1 optimum for every K, n.
-7. ``local_perturbations`` (fuzz) and ``local_optimizer_returns``: DNC is a local minimum.
+7. ``local_perturbations`` (fuzz) and ``local_optimizer_returns``: DNC is a local minimum.  The
+   perturbations are feasible and keep the rank (``U_r A V_r^T``) or follow segments toward other
+   feasible points; a generic Gaussian perturbation would add a new small singular value and raise
+   Σσ^{2/(L+1)} by ~ε^{2/(L+1)} at any point, minimum or not.  Control: the cross-polytope at L = 1.
 8. ``fuzz_constructions`` / ``fuzz_large_k_l``: hypothesis over (K, L, n), factors built each
    time for small K; 60-digit values against the exact decision up to K = 10^4, L = 10^3.
 
@@ -320,7 +323,14 @@ def region_for_all_K_L(ctx: Context, even_exponent: str) -> Outcome:
     centred_52_loses = bool(g52 < 0)
     ev["centred: K = 3 never (f(x) = 4^x + (2/3)^x convex, f(0) = 2, f'(0) = log(8/3) > 0)"] = K3_never
     ev["centred: (5, 2) gap ball"] = g52.str(10, radius=True)
-    ev["centred: L = 1 never (sqrt((K-1)/K) < 0 impossible)"] = True
+    # centred singleton at L = 1, K and n symbolic: V_DNC - V_CP = (K-1) sqrt(n) - [(K-1) sqrt(n) + sqrt((K-1) n / K)]
+    Ks, ns = sp.Symbol("K", positive=True), sp.Symbol("n", positive=True)
+    sym_root = lambda x, q: sp.root(x, q)  # noqa: E731
+    gap_L1 = sp.simplify(pl_value(singular_values_claimed("dnc", Ks, ns), 1, sym_root)
+                         - pl_value(singular_values_claimed("cp_odd_centred", Ks, ns), 1, sym_root))
+    L1_never = bool(sp.simplify(gap_L1.subs(Ks, 1 + t)).is_negative)  # negative for every K > 1, n > 0
+    ev["centred: L = 1 gap V_DNC - V_CP (sympy)"] = str(gap_L1)
+    ev["centred: L = 1 never (gap < 0 for all K > 1, n > 0)"] = L1_never
     ok_z3 = (z3_L2 == "unsat" and z3_L3 == "unsat" and z3_L1 == "unsat")
     mismatch = {r: (derived[r], CLAIMED_REGION[r]) for r in CLAIMED_REGION if derived[r] != CLAIMED_REGION[r]}
     if mismatch or not k2_never:
@@ -329,7 +339,7 @@ def region_for_all_K_L(ctx: Context, even_exponent: str) -> Outcome:
             ce.update({"K": derived["L=1"], "L": 1, "claimed threshold holds": True,
                        "V_CP < V_DNC": cp_beats_dnc_exact(derived["L=1"], 1)})
         return Outcome(False, ev, counterexample=ce)
-    if not (ok_z3 and K3_never and centred_52_loses):
+    if not (ok_z3 and K3_never and centred_52_loses and L1_never):
         return Outcome(False, ev, counterexample={"why": "an independent route disagrees"})
     ev["conclusion"] = ("for K >= 4: DNC beaten iff (L = 2, K >= 6) or (L >= 3, K >= 4); "
                         "(L = 2, K in {4, 5}) and L = 1 undecided by the construction; same for both odd variants")
@@ -580,48 +590,108 @@ def l1_uniform_dual_all_K(ctx: Context, claimed_optimum: str) -> Outcome:
 
 
 # --------------------------------------------------------------------------- 6. local optimality
+SV_ZERO_RTOL = 1e-12  # singular values below this (relative to the largest) are rounding noise
+
+
 def _schatten(Z: np.ndarray, L: int) -> float:
+    """Σσ^{2/(L+1)}, with singular values below SV_ZERO_RTOL σ_max set to zero: a rounding-level
+    σ ~ 1e-16 would otherwise add (1e-16)^{2/(L+1)} (2.8e-4 at L = 8) to a rank-deficient Z."""
     s = np.linalg.svd(Z, compute_uv=False)
+    s = np.where(s < SV_ZERO_RTOL * s[0], 0.0, s)
     return float(np.sum(s ** (2.0 / (L + 1))))
+
+
+BASE_POINTS = ("dnc", "cross_polytope")
+DIRECTIONS = ("rank_preserving", "segment_other_construction", "segment_random_feasible")
 
 
 def _base_point(point: str, K: int) -> np.ndarray:
     if point == "dnc":
         return dnc_mean_logits(K)
-    if point == "dnc_scaled":
-        return 1.5 * dnc_mean_logits(K)  # feasible, not tight: scaling down lowers V
-    raise ValueError(f"unknown base point {point!r}")
+    if point == "cross_polytope":
+        return cross_polytope_mean_logits(K, singleton="centred")
+    raise ValueError(f"unknown base point {point!r}; expected one of {BASE_POINTS}")
 
 
-def local_perturbations(ctx: Context, point: str) -> Outcome:
-    """hypothesis: Z0 + εΔ, made feasible by scaling up when a margin drops below 1, never lowers Σσ^{2/(L+1)}."""
+def _other_construction(point: str, K: int) -> np.ndarray:
+    return _base_point("cross_polytope" if point == "dnc" else "dnc", K)
+
+
+def _random_feasible(Z0: np.ndarray, labels: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """A random feasible, tight point ``G + s M_K`` (G Gaussian, ||G|| = ||Z0||): adding s M_K
+    raises every margin by exactly s, and s = 1 - min margin(G) makes the smallest margin 1."""
+    K = Z0.shape[0]
+    G = rng.standard_normal(Z0.shape)
+    G *= np.linalg.norm(Z0) / np.linalg.norm(G)
+    s = 1.0 - float(np.min(margins(G, labels)))
+    return G + s * logits_of(dnc_mean_logits(K), Z0.shape[1] // K)
+
+
+def _perturbed(Z0: np.ndarray, labels: np.ndarray, point: str, direction: str, t: float,
+               rng: np.random.Generator) -> tuple[np.ndarray, float]:
+    """A feasible point near Z0 and the min margin before any repair.
+
+    * ``rank_preserving``: ``Z0 + t U_r A V_r^T`` (A Gaussian r x r, ||U_r A V_r^T|| = ||Z0||): stays in
+      the row/column spaces of Z0 (for DNC: centred rows and columns, NC1 since n = 1), so no new
+      small singular value appears; divided by its min margin when that drops below 1.
+    * ``segment_*``: ``(1 - t) Z0 + t Z1`` with Z1 feasible (the other construction, or a random
+      feasible point): feasible for every t in [0, 1] since the margin constraints are linear.
+    """
+    if direction == "rank_preserving":
+        U, s, Vt = np.linalg.svd(Z0)
+        r = int(np.sum(s > 1e-9 * s[0]))
+        D = U[:, :r] @ rng.standard_normal((r, r)) @ Vt[:r]
+        D *= np.linalg.norm(Z0) / np.linalg.norm(D)
+        Z = Z0 + t * D
+        m = float(np.min(margins(Z, labels)))
+        return (Z / m if m < 1 else Z), m
+    if direction == "segment_other_construction":
+        Z1 = logits_of(_other_construction(point, Z0.shape[0]), Z0.shape[1] // Z0.shape[0])
+    elif direction == "segment_random_feasible":
+        Z1 = _random_feasible(Z0, labels, rng)
+    else:
+        raise ValueError(f"unknown direction {direction!r}; expected one of {DIRECTIONS}")
+    Z = (1 - t) * Z0 + t * Z1
+    return Z, float(np.min(margins(Z, labels)))
+
+
+def local_perturbations(ctx: Context, point: str, L: int | None = None) -> Outcome:
+    """hypothesis: feasible points near Z0 (rank-preserving perturbations repaired to feasibility, and
+    segments toward other feasible points) never have a smaller Σσ^{2/(L+1)}: Z0 is a local minimum.
+
+    ``L`` fixes the depth (the negative control: the cross-polytope at L = 1, where the problem is convex
+    and DNC is the global optimum, so the cross-polytope is not a local minimum); otherwise ctx.L.
+    """
     n = 1
-    strategy = st.tuples(st.sampled_from(ctx.K), st.sampled_from(ctx.L), st.integers(0, 2**32 - 1),
-                         st.floats(-4.0, -1.5))
+    Ls = (L,) if L is not None else tuple(ctx.L)
+    strategy = st.tuples(st.sampled_from(tuple(ctx.K)), st.sampled_from(Ls), st.sampled_from(DIRECTIONS),
+                         st.integers(0, 2**32 - 1), st.floats(-4.0, -1.5))
+    changes: dict[str, list[float]] = {d: [] for d in DIRECTIONS}
 
     def prop(x):
-        K, L, seed, log_eps = x
+        K, L_, direction, seed, log_t = x
         rng = np.random.default_rng(seed)
+        labels = class_labels(K, n)
         Z0 = logits_of(_base_point(point, K), n)
-        D = rng.standard_normal(Z0.shape)
-        D *= np.linalg.norm(Z0) / np.linalg.norm(D)
-        Z = Z0 + 10.0 ** log_eps * D
-        m = float(np.min(margins(Z, class_labels(K, n))))
-        if m < 1:
-            Z = Z / m
-        f0, f = _schatten(Z0, L), _schatten(Z, L)
-        increases.append((f - f0) / f0)
-        return f > f0 * (1 + 1e-12), {"f_base": f0, "f_perturbed": f, "eps": 10.0 ** log_eps, "min_margin_before_repair": m}
+        Z, m = _perturbed(Z0, labels, point, direction, 10.0 ** log_t, rng)
+        feasible = float(np.min(margins(Z, labels))) >= 1 - 1e-12
+        f0, f = _schatten(Z0, L_), _schatten(Z, L_)
+        changes[direction].append((f - f0) / f0)
+        return feasible and f > f0 * (1 + 1e-12), {"f_base": f0, "f_perturbed": f, "relative_change": (f - f0) / f0,
+                                                  "t": 10.0 ** log_t, "min_margin_before_repair": m,
+                                                  "feasible": feasible}
 
-    increases: list[float] = []
     r = search(strategy, prop, examples=max(ctx.examples, 60), seed=ctx.seed)
-    ev = {"examples_run": r.examples_run, "eps_range": [1e-4, 10 ** -1.5],
-          "tolerance": "strict increase: f > f0 (1 + 1e-12)", "smallest_relative_increase": min(increases),
-          "repair": "divide by the min margin when it is below 1"}
+    ev = {"examples_run": r.examples_run, "point": point, "L": list(Ls), "t_range": [1e-4, 10 ** -1.5],
+          "directions": list(DIRECTIONS),
+          "tolerance": "strict increase: f > f0 (1 + 1e-12); feasibility min margin >= 1 - 1e-12",
+          "smallest_relative_change_by_direction": {d: (min(v) if v else None) for d, v in changes.items()},
+          "repair": "rank_preserving only: divide by the min margin when it is below 1"}
     if r.holds:
         return Outcome(True, ev)
-    K, L, seed, log_eps = r.counterexample
-    return Outcome(False, ev, counterexample={"K": K, "L": L, "seed": seed, "eps": 10.0 ** log_eps, **r.detail})
+    K, L_, direction, seed, log_t = r.counterexample
+    return Outcome(False, ev, counterexample={"K": K, "L": L_, "direction": direction, "seed": seed,
+                                             "t": 10.0 ** log_t, **r.detail})
 
 
 def _local_solve(K: int, L: int, start: str, rng: np.random.Generator, noise: float = 0.05) -> dict:
@@ -687,9 +757,24 @@ def local_optimizer_returns(ctx: Context, start: str) -> Outcome:
 
 
 # --------------------------------------------------------------------------- 7. fuzz (K, L, n)
+FUZZ_SMALL_K, FUZZ_SMALL_L = tuple(range(3, 17)), tuple(range(1, 13))  # factors are built: small K
+FUZZ_LARGE_K, FUZZ_LARGE_L = tuple(range(4, 10**4 + 1)), tuple(range(1, 10**3 + 1))
+
+
+def _fuzz_grid(values, minimum: int, default: tuple[int, ...]) -> tuple[int, ...]:
+    """The (K or L) values a fuzz check draws from: ctx's grid (the check's default, or the user's
+    override) restricted to what the check supports (>= minimum, <= max of its default range)."""
+    top = max(default)
+    kept = tuple(v for v in values if minimum <= v <= top)
+    if not kept:
+        raise ValueError(f"no value of {tuple(values)[:20]} in the supported range [{minimum}, {top}]")
+    return kept
+
+
 def fuzz_constructions(ctx: Context, pair_sigma_sq_per_n: int) -> Outcome:
     """hypothesis over (K, L, n): factors built, objective vs closed form, winner vs the exact threshold."""
-    strategy = st.tuples(st.integers(3, 16), st.integers(1, 12), st.integers(1, 6), st.integers(0, 2**32 - 1),
+    Ks, Ls = _fuzz_grid(ctx.K, 3, FUZZ_SMALL_K), _fuzz_grid(ctx.L, 1, FUZZ_SMALL_L)
+    strategy = st.tuples(st.sampled_from(Ks), st.sampled_from(Ls), st.integers(1, 6), st.integers(0, 2**32 - 1),
                          st.sampled_from(("plain", "centred")))
 
     def prop(x):
@@ -706,7 +791,8 @@ def fuzz_constructions(ctx: Context, pair_sigma_sq_per_n: int) -> Outcome:
         return ok_c and ok_w, {"dnc": rd, "cp": rc, "cp_beats_dnc_exact": exact_win}
 
     r = search(strategy, prop, examples=ctx.examples, seed=ctx.seed)
-    ev = {"examples_run": r.examples_run, "K_range": [3, 16], "L_range": [1, 12], "n_range": [1, 6]}
+    ev = {"examples_run": r.examples_run, "K_range": [min(Ks), max(Ks)], "K_values": len(Ks),
+          "L_range": [min(Ls), max(Ls)], "L_values": len(Ls), "n_range": [1, 6]}
     if r.holds:
         return Outcome(True, ev)
     K, L, n, seed, singleton = r.counterexample
@@ -718,7 +804,8 @@ def fuzz_large_k_l(ctx: Context, pair_sigma_sq_per_n: int) -> Outcome:
     """hypothesis over K <= 10^4, L <= 10^3, n <= 10^3: V_DNC vs V_CP at 60 digits (mpmath) against the exact decision."""
     import mpmath
 
-    strategy = st.tuples(st.integers(4, 10**4), st.integers(1, 10**3), st.integers(1, 10**3),
+    Ks, Ls = _fuzz_grid(ctx.K, 4, FUZZ_LARGE_K), _fuzz_grid(ctx.L, 1, FUZZ_LARGE_L)
+    strategy = st.tuples(st.sampled_from(Ks), st.sampled_from(Ls), st.integers(1, 10**3),
                          st.sampled_from(("plain", "centred")))
 
     def prop(x):
@@ -736,7 +823,8 @@ def fuzz_large_k_l(ctx: Context, pair_sigma_sq_per_n: int) -> Outcome:
                                                       "cp_beats_dnc_exact": exact_win}
 
     r = search(strategy, prop, examples=ctx.examples, seed=ctx.seed)
-    ev = {"examples_run": r.examples_run, "K_range": [4, 10**4], "L_range": [1, 10**3], "n_range": [1, 10**3]}
+    ev = {"examples_run": r.examples_run, "K_range": [min(Ks), max(Ks)], "K_values": len(Ks),
+          "L_range": [min(Ls), max(Ls)], "L_values": len(Ls), "n_range": [1, 10**3]}
     if r.holds:
         return Outcome(True, ev)
     K, L, n, singleton = r.counterexample
@@ -832,12 +920,17 @@ CLAIM = Claim(
         ),
         Check(
             name="local_perturbations", level=Level.FUZZ, fn=local_perturbations,
-            description=("hypothesis: Z_DNC + εΔ (ε in [1e-4, 0.03], Δ Gaussian with ||Δ|| = ||Z||), scaled to "
-                         "feasibility, always has a strictly larger Σσ^{2/(L+1)}; (K, L) on both sides of the threshold."),
-            precision="float64; strict increase by more than 1e-12 relative",
+            description=("hypothesis: feasible points near Z_DNC, of three kinds: Z + t U_r A V_r^T (stays in the "
+                         "centred row/column spaces, so no new small singular value; divided by its min margin "
+                         "when below 1), and segments (1-t) Z + t Z1 toward the cross-polytope and toward random "
+                         "tight feasible points G + s M_K (t in [1e-4, 0.03]); Σσ^{2/(L+1)} always strictly larger; "
+                         "(K, L) on both sides of the threshold."),
+            precision=("float64; strict increase by more than 1e-12 relative; singular values below 1e-12 σ_max "
+                       "counted as 0 (perturbations move them by >= ~1e-6)"),
             statement={"point": "dnc"},
-            control={"point": "dnc_scaled"},
-            control_description="1.5 x DNC (feasible but not tight) claimed a local minimum",
+            control={"point": "cross_polytope", "L": 1},
+            control_description=("the cross-polytope claimed a local minimum at L = 1 (convex problem, DNC is the "
+                                 "global optimum, so it is not)"),
             K=(4, 5, 6, 8), L=(1, 2, 3, 5),
         ),
         Check(
@@ -852,21 +945,23 @@ CLAIM = Claim(
         ),
         Check(
             name="fuzz_constructions", level=Level.FUZZ, fn=fuzz_constructions,
-            description=("hypothesis over K in 3..16, L in 1..12, n in 1..6, gauges and odd variant: factors built, "
+            description=("hypothesis over (K, L) from the grid (default K in 3..16, L in 1..12; values outside dropped), n in 1..6, gauges and odd variant: factors built, "
                          "margins exact, objective vs closed form, and which construction wins vs the exact threshold."),
             precision="float64 rel 1e-11; winner compared where the gap exceeds 1e-9 relative",
             statement={"pair_sigma_sq_per_n": 4},
             control={"pair_sigma_sq_per_n": 2},
             control_description="cross-polytope with a wrong singular value sqrt(2n) in V_CP",
+            K=FUZZ_SMALL_K, L=FUZZ_SMALL_L,
         ),
         Check(
             name="fuzz_large_k_l", level=Level.FUZZ, fn=fuzz_large_k_l,
-            description=("hypothesis over K in 4..10^4, L in 1..10^3, n in 1..10^3 and the odd variant: the sign of "
+            description=("hypothesis over (K, L) from the grid (default K in 4..10^4, L in 1..10^3; values outside dropped), n in 1..10^3 and the odd variant: the sign of "
                          "V_DNC - V_CP at 60 digits (n kept, not cancelled) against the exact integer/arb decision."),
             precision="mpmath 60 digits; a gap below 1e-50 relative counts as undecided (a failure)",
             statement={"pair_sigma_sq_per_n": 4},
             control={"pair_sigma_sq_per_n": 2},
             control_description="cross-polytope with a wrong singular value sqrt(2n) in V_CP",
+            K=FUZZ_LARGE_K, L=FUZZ_LARGE_L,
         ),
     ),
 )

@@ -36,6 +36,7 @@ import flint
 import numpy as np
 
 from ncdepth.registry import Check, Claim, Context, Domain, Level, Outcome
+from numerics.constructions import pl_value, singular_values_claimed
 from numerics.intervals import arb, working_precision
 from numerics.schatten import balanced_factors, margins, pl_objective, product
 from numerics.landscape import (
@@ -120,12 +121,20 @@ def _known_values_arb(K: int, L: int) -> dict[str, "arb"]:
     DNC σ = 1 (K-1 times); CP σ = 2 (K/2 or (K-1)/2 times) plus 1 or sqrt((K-1)/K); K-gon σ = K r²/2 twice)."""
     e = arb(1) / (L + 1)
     h = arb(L + 1) / 2
-    out = {"DNC": h * (K - 1)}
+
+    def root(x, q):  # x^{1/q} for an exact rational x, as an arb ball
+        x = Fraction(x)
+        return (arb(x.numerator) / x.denominator) ** (arb(1) / q)
+
+    def value(kind: str):  # the closed forms shared with T3.1 (numerics.constructions), n = 1
+        return pl_value(singular_values_claimed(kind, K, 1), L, root)
+
+    out = {"DNC": value("dnc")}
     if K % 2 == 0:
-        out["cross_polytope"] = h * (K // 2) * arb(4) ** e
+        out["cross_polytope"] = value("cp_even")
     else:
-        out["cross_polytope_odd"] = h * ((K - 1) // 2 * arb(4) ** e + 1)
-        out["cross_polytope_odd_centred"] = h * ((K - 1) // 2 * arb(4) ** e + (arb(K - 1) / K) ** e)
+        out["cross_polytope_odd"] = value("cp_odd_plain")
+        out["cross_polytope_odd_centred"] = value("cp_odd_centred")
     r2 = 1 / (1 - (2 * arb.pi() / K).cos())
     out["kgon"] = h * 2 * (K * r2 / 2) ** (2 * e)
     return out
