@@ -168,7 +168,7 @@ class Check:
     machinery on a wrong variant (``control_description`` says which), which must
     come back with ``holds=False``.  ``precision`` states the arithmetic and
     tolerance used; ``K``/``L`` are the default grids (``thorough_K``/``thorough_L``
-    for the thorough profile).
+    for the thorough profile); ``K_cap``/``L_cap`` bound what a user override may ask for.
     """
 
     name: str
@@ -184,6 +184,8 @@ class Check:
     thorough_K: tuple[int, ...] | None = None
     thorough_L: tuple[int, ...] | None = None
     thorough_only: bool = False
+    K_cap: int | None = None
+    L_cap: int | None = None
 
     def __post_init__(self) -> None:
         if not re.fullmatch(r"[a-z0-9_]+", self.name):
@@ -194,6 +196,23 @@ class Check:
             raise ValueError(f"check {self.name!r} must ship a negative control")
         if dict(self.control) == dict(self.statement):
             raise ValueError(f"check {self.name!r}: the control must differ from the statement")
+
+    def caps(self) -> tuple[int | None, int | None]:
+        """Largest K and L this check accepts from a user override.
+
+        Explicit ``K_cap``/``L_cap`` win; a fuzz check otherwise draws from at most the
+        largest value of its own grids (default and thorough), so ``ncdepth fuzz --K 4:65536``
+        restricts each check to the part of the range it supports instead of stalling on it.
+        """
+        def cap(explicit, *grids):
+            if explicit is not None:
+                return explicit
+            if self.level != Level.FUZZ:
+                return None
+            values = [v for g in grids if g for v in g]
+            return max(values) if values else None
+
+        return cap(self.K_cap, self.K, self.thorough_K), cap(self.L_cap, self.L, self.thorough_L)
 
     def default_grid(self, thorough: bool) -> tuple[tuple[int, ...], tuple[int, ...]]:
         K = self.thorough_K if (thorough and self.thorough_K is not None) else self.K

@@ -88,24 +88,31 @@ class ClaimResult:
         return Verdict.PASS if verdicts else Verdict.SKIP
 
 
+def _filter(values, problem, claim_id: str, domain_text: str, messages: list[str]) -> tuple[int, ...]:
+    checked = [(v, problem(v)) for v in values]
+    dropped = [why for _, why in checked if why is not None]
+    if dropped:
+        shown = "; ".join(dropped[:3]) + (f"; and {len(dropped) - 3} more" if len(dropped) > 3 else "")
+        messages.append(f"{claim_id}: skipped ({domain_text}): {shown}")
+    return tuple(v for v, why in checked if why is None)
+
+
 def resolve_grid(claim: Claim, check: Check, options: RunOptions) -> tuple[tuple[int, ...], tuple[int, ...], list[str]]:
-    """The (K, L) grids for one check, and messages for requested values outside the domain."""
+    """The (K, L) grids for one check, and messages for requested values it cannot take."""
     default_K, default_L = check.default_grid(options.profile == "thorough")
     messages: list[str] = []
     K, L = default_K, default_L
+    K_cap, L_cap = check.caps()
     if options.K is not None and claim.domain.uses_K:
-        bad = [(k, claim.domain.K_problem(k)) for k in options.K]
-        K = tuple(k for k, why in bad if why is None)
-        dropped = [why for _, why in bad if why is not None]
-        if dropped:
-            shown = "; ".join(dropped[:4]) + (f"; and {len(dropped) - 4} more" if len(dropped) > 4 else "")
-            messages.append(f"{claim.id}: outside its domain ({claim.domain.describe()}): {shown}")
+        K = _filter(options.K, claim.domain.K_problem, claim.id, claim.domain.describe(), messages)
+        if K_cap is not None:
+            K = _filter(K, lambda k: f"K={k} > {K_cap}" if k > K_cap else None, claim.id,
+                        f"{check.name} supports K <= {K_cap}", messages)
     if options.L is not None and claim.domain.uses_L:
-        bad = [(l_, claim.domain.L_problem(l_)) for l_ in options.L]
-        L = tuple(l_ for l_, why in bad if why is None)
-        dropped = [why for _, why in bad if why is not None]
-        if dropped:
-            messages.append(f"{claim.id}: outside its domain ({claim.domain.describe()}): " + "; ".join(dropped[:4]))
+        L = _filter(options.L, claim.domain.L_problem, claim.id, claim.domain.describe(), messages)
+        if L_cap is not None:
+            L = _filter(L, lambda l_: f"L={l_} > {L_cap}" if l_ > L_cap else None, claim.id,
+                        f"{check.name} supports L <= {L_cap}", messages)
     return K, L, messages
 
 

@@ -159,3 +159,18 @@ def test_registry_loads_without_torch_and_empirical_checks_skip(tmp_path):
     out = subprocess.run([sys.executable, "-c", script], cwd=root, capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
     assert out.stdout.startswith("SKIP") and "torch" in out.stdout
+
+
+def test_fuzz_checks_cap_an_override_to_the_range_they_support():
+    from ncdepth.runner import resolve_grid
+    from theorems import claims_by_id
+
+    claim = claims_by_id()["T4.2"]
+    fuzz = next(c for c in claim.checks if c.level == Level.FUZZ)
+    K, L, messages = resolve_grid(claim, fuzz, RunOptions(K=tuple(range(2, 5000)), L=(1, 2, 500)))
+    K_cap, L_cap = fuzz.caps()
+    assert K == tuple(k for k in (2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096) if k <= K_cap)
+    assert 500 not in L and max(L) <= L_cap
+    assert any("not a power of two" in m for m in messages) and any(f"supports K <= {K_cap}" in m for m in messages)
+    numeric = next(c for c in claim.checks if c.level == Level.NUMERIC)
+    assert numeric.caps() == (None, None)  # an explicit request is honoured outside fuzzing

@@ -184,6 +184,8 @@ def gradient_errors(s, n: int, d: int, Qs, variant: str, *, mp: bool = False) ->
     predicted = hadamard_init(s_dot, n, d, Qs, mp=mp)
     abs_err = max(max(abs(x) for x in (-g - p).ravel()) for g, p in zip(grads, predicted))
     scale = max(max(abs(x) for x in p.ravel()) for p in predicted)
+    if scale == 0:  # saturated margins: 1 - ψ underflowed, nothing moves; only an exact 0 agrees
+        return abs_err, (0.0 if abs_err == 0 else float("inf"))
     return abs_err, abs_err / scale
 
 
