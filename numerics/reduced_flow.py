@@ -37,6 +37,7 @@ __all__ = [
     "one_minus_psi",
     "reduced_rhs",
     "layer_rhs",
+    "softmax_profile_mp",
     "one_minus_psi_mp",
     "reduced_rhs_mp",
 ]
@@ -129,8 +130,8 @@ def layer_rhs(s: np.ndarray, n: int, one_minus_psi_fn: Callable[[np.ndarray], np
 
 
 # ----------------------------------------------------------------------------- mpmath
-def one_minus_psi_mp(lam: Sequence) -> list:
-    """``1 - ψ_k`` (k = 1..K-1) at the current mpmath precision (core form)."""
+def softmax_profile_mp(lam: Sequence) -> list:
+    """``g = softmax(H (0, λ) / K)`` (all K entries) at the current mpmath precision."""
     lam = [mpmath.mpmathify(x) for x in lam]
     K = len(lam) + 1
     require_power_of_two(K, minimum=2)
@@ -138,7 +139,13 @@ def one_minus_psi_mp(lam: Sequence) -> list:
     fmax = max(f)
     e = [mpmath.exp(x - fmax) for x in f]
     Z = mpmath.fsum(e)
-    g = [x / Z for x in e]
+    return [x / Z for x in e]
+
+
+def one_minus_psi_mp(lam: Sequence) -> list:
+    """``1 - ψ_k`` (k = 1..K-1) at the current mpmath precision (core form)."""
+    g = softmax_profile_mp(lam)
+    K = len(g)
     g[0] = mpmath.mpf(0)
     S = mpmath.fsum(g)
     Hg = fwht_mp(g)

@@ -45,7 +45,7 @@ from scipy.linalg import eigh_tridiagonal
 from scipy.sparse.linalg import ArpackNoConvergence, LinearOperator, eigs
 
 from .hadamard import fwht, fwht_mp, require_power_of_two
-from .reduced_flow import beta, mean_logit_profile, require_depth
+from .reduced_flow import beta, mean_logit_profile, require_depth, softmax_profile_mp
 from .softmax import log_softmax, require_finite
 
 __all__ = [
@@ -254,14 +254,9 @@ def dense_rhs_jacobian(lam: np.ndarray, L: int) -> tuple[np.ndarray, float]:
 
 # ----------------------------------------------------------------------------- mpmath
 def _profile_softmax_mp(lam: Sequence) -> tuple[list, int]:
-    lam = [mpmath.mpmathify(x) for x in lam]
-    K = len(lam) + 1
-    require_power_of_two(K, minimum=4)
-    f = [x / K for x in fwht_mp([mpmath.mpf(0)] + lam)]
-    fmax = max(f)
-    e = [mpmath.exp(x - fmax) for x in f]
-    Z = mpmath.fsum(e)
-    return [x / Z for x in e], K
+    require_power_of_two(len(lam) + 1, minimum=4)
+    g = softmax_profile_mp(lam)
+    return g, len(g)
 
 
 def rhs_jvp_mp(lam: Sequence, w: Sequence, L: int) -> tuple[list, list]:
