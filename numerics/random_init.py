@@ -41,6 +41,7 @@ from .softmax import require_finite, softmax
 __all__ = [
     "ENTRY_VARIANCES",
     "entry_std",
+    "entry_variance_symbol",
     "gaussian_matrix",
     "gaussian_factors",
     "etf_logit_direction",
@@ -79,6 +80,15 @@ def entry_std(d: int, entry_variance: str = "1/d") -> float:
         return 1.0 / math.sqrt(d)
     if entry_variance == "1":
         return 1.0
+    raise ValueError(f"entry_variance must be one of {ENTRY_VARIANCES}, got {entry_variance!r}")
+
+
+def entry_variance_symbol(entry_variance: str, d: sp.Expr) -> sp.Expr:
+    """The entry variance as a sympy expression in the width ``d``: ``1/d`` (the paper) or 1."""
+    if entry_variance == "1/d":
+        return 1 / d
+    if entry_variance == "1":
+        return sp.Integer(1)
     raise ValueError(f"entry_variance must be one of {ENTRY_VARIANCES}, got {entry_variance!r}")
 
 

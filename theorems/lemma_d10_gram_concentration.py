@@ -27,20 +27,12 @@ import sympy as sp
 
 from ncdepth.fuzzing import search, st
 from ncdepth.registry import Check, Claim, Context, Domain, Level, Outcome
-from numerics.random_init import entry_std, gaussian_deviation_samples, gaussian_expectation, gram_deviation_constant, loglog_fit
+from numerics.random_init import entry_std, entry_variance_symbol, gaussian_deviation_samples, gaussian_expectation, gram_deviation_constant, loglog_fit
 
 # A fixed non-identity target A = R^T R (m = 3): the lemma is about any limit Gram.
 R_TARGET = np.array([[1.0, 0.5, 0.0], [0.0, 1.0, -0.3], [0.0, 0.0, 0.7]])
 SLOPE_TOL = 0.1
 Z_TOL = 4.0  # d·E||Q - A||² vs (tr A)² + ||A||²: within 4 Monte Carlo standard errors at each d
-
-
-def _variance_symbol(entry_variance: str, d: sp.Expr) -> sp.Expr:
-    if entry_variance == "1/d":
-        return 1 / d
-    if entry_variance == "1":
-        return sp.Integer(1)
-    raise ValueError(f"entry_variance must be '1/d' or '1', got {entry_variance!r}")
 
 
 # --------------------------------------------------------------------------- symbolic
@@ -54,7 +46,7 @@ def conditional_moments(ctx: Context, entry_variance: str) -> Outcome:
         X = sp.Matrix(d, m, lambda i, j: sp.Symbol(f"x{i}{j}"))
         G = X.T * X
         Q = (w * X).T * (w * X)
-        var = _variance_symbol(entry_variance, sp.Integer(d))
+        var = entry_variance_symbol(entry_variance, sp.Integer(d))
         for a in range(m):
             for b in range(a, m):
                 mean = gaussian_expectation(Q[a, b], list(w), var)
@@ -71,7 +63,7 @@ def conditional_moments(ctx: Context, entry_variance: str) -> Outcome:
     R = sp.Matrix(m, m, lambda i, j: sp.Symbol(f"r{i}{j}"))
     G = R.T * R
     u = R.T * sp.Matrix(xi)
-    var = _variance_symbol(entry_variance, dsym)
+    var = entry_variance_symbol(entry_variance, dsym)
     for a in range(m):
         for b in range(a, m):
             one = u[a] * u[b]

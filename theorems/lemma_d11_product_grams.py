@@ -35,6 +35,7 @@ import sympy as sp
 from ncdepth.fuzzing import search, st
 from ncdepth.registry import Check, Claim, Context, Domain, Level, Outcome
 from numerics.random_init import (
+    entry_variance_symbol,
     gaussian_expectation,
     gaussian_factors,
     left_grams,
@@ -52,18 +53,10 @@ REL_TOL = 0.10
 
 
 # --------------------------------------------------------------------------- symbolic
-def _variance(entry_variance: str, d: sp.Expr) -> sp.Expr:
-    if entry_variance == "1/d":
-        return 1 / d
-    if entry_variance == "1":
-        return sp.Integer(1)
-    raise ValueError(f"entry_variance must be '1/d' or '1', got {entry_variance!r}")
-
-
 def exact_second_moments(ctx: Context, entry_variance: str) -> Outcome:
     """sympy: covariance of one random layer, the (a, b) map, E[G] = I, and d·E||G_j - I||² -> j N(N+1)."""
     d = sp.Symbol("d", positive=True)
-    var = _variance(entry_variance, d)
+    var = entry_variance_symbol(entry_variance, d)
     failures, facts = [], []
     # (1) row form, symbolic d: Q = Σ_{r<=d} u_r u_r^T, u_r = R^T ξ_r, ξ_r ~ N(0, var I_m): d i.i.d. rows.
     m = 2
