@@ -1,13 +1,16 @@
 """The ``ncdepth`` command line: list, show, verify, fuzz.
 
-Exit codes: 0 when no selected check FAILs or ERRORs, 1 otherwise, 2 for usage
-errors (unknown claim id, malformed --K/--L, unknown level).
+Exit codes: 0 when no selected check is FAIL, UNSOUND or ERROR (INCONCLUSIVE too
+with --strict), 1 otherwise, 2 for usage errors (unknown claim id, malformed option,
+an --out that cannot be written, a --K/--L that leaves nothing to run), always in one line.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Sequence
@@ -18,7 +21,7 @@ from rich.table import Table
 from rich.text import Text
 
 from .registry import Claim, Level, Verdict
-from .runner import CheckResult, RunOptions, resolve_grid, run_claims, selected_checks
+from .runner import CheckResult, RunOptions, _resolve, resolve_grid, run_claims, selected_checks
 
 __all__ = ["main", "parse_int_spec", "UsageError"]
 
@@ -28,6 +31,28 @@ MAX_SPEC_VALUES = 1_000_000
 
 class UsageError(Exception):
     """A bad command line: reported in one line, exit status 2."""
+
+
+VERDICT_STYLE = {"PASS": "green", "FAIL": "bold red", "INCONCLUSIVE": "yellow", "UNSOUND": "bold magenta",
+                 "SKIP": "dim", "ERROR": "magenta"}
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage problem is one line and exit 2 (no usage dump)."""
+
+    def error(self, message: str):  # type: ignore[override]
+        raise UsageError(message)
+
+
+def _writable_dir(path: Path, what: str) -> None:
+    """Fail early, in one line, when ``path`` cannot hold a report."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(prefix=".ncdepth-probe-", dir=path)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise UsageError(f"{what} {str(path)!r} cannot be written: {exc.strerror or exc}") from None
 
 
 def parse_int_spec(spec: str, what: str) -> tuple[int, ...]:
@@ -80,7 +105,7 @@ def select_claims(ids: Sequence[str] | None) -> list[Claim]:
     by_id = {c.id: c for c in claims}
     unknown = [i for i in ids if i not in by_id]
     if unknown:
-        raise UsageError(f"unknown claim id(s): {', '.join(unknown)}\nvalid ids: {', '.join(by_id)}")
+        raise UsageError(f"unknown claim id(s): {', '.join(unknown)}; valid ids: {', '.join(by_id)}")
     return [by_id[i] for i in dict.fromkeys(ids)]
 
 
@@ -95,48 +120,95 @@ def cmd_list(args, console: Console) -> int:
     return 0
 
 
+def claim_path(claim: Claim) -> str:
+    """The module that defines ``claim``, relative to the project root when possible."""
+    import inspect
+
+    mod = sys.modules.get(claim.checks[0].fn.__module__)
+    path = Path(inspect.getsourcefile(mod) if mod else "?")
+    try:
+        return str(path.resolve().relative_to(Path(__file__).resolve().parents[1]))
+    except ValueError:
+        return str(path)
+
+
 def cmd_show(args, console: Console) -> int:
     for c in select_claims(args.ids):
         console.print(f"[bold]{c.id}[/bold]: {c.title}")
+        console.print(f"  module    : {claim_path(c)}", markup=False)
         console.print(f"  reference : {c.reference}")
         console.print(f"  statement : {c.statement}")
         console.print(f"  LaTeX     : {c.latex}", markup=False)
         console.print(f"  domain    : {c.domain.describe()}")
         console.print(f"  depends on: {', '.join(c.depends_on) or '—'}")
+        if c.parts:
+            for p in c.parts:
+                console.print(f"  part {p.id}: {p.text}", markup=False)
+        if c.uncovered:
+            console.print(f"  not covered by any check: {'; '.join(c.uncovered)}", markup=False)
         if c.notes:
             console.print(f"  notes     : {c.notes}")
         for ch in c.checks:
             console.print(f"  - [{ch.level.value}] {ch.name}: {ch.description}", markup=False)
             console.print(f"      precision: {ch.precision}; default K={list(ch.K) or '—'} L={list(ch.L) or '—'}", markup=False)
+            console.print(f"      serves: {ch.declared_serves().describe()}"
+                          + (f"; proves for {ch.for_all}" if ch.for_all else "")
+                          + (f"; covers {', '.join(ch.covers)}" if ch.covers else ""), markup=False)
             console.print(f"      negative control: {ch.control_description}", markup=False)
+            if ch.control_why:
+                console.print(f"      why plausible: {ch.control_why}", markup=False)
         console.print()
     return 0
 
 
 def _options(args, *, profile_default: str = "ci") -> RunOptions:
+    examples = getattr(args, "examples", None)
+    if examples is not None and examples < 1:
+        raise UsageError(f"--examples must be at least 1 (got {examples})")
+    budget = getattr(args, "budget", None)
+    if budget is not None and not budget > 0:
+        raise UsageError(f"--budget must be a positive number of seconds (got {budget})")
+    K = parse_int_spec(args.K, "K") if args.K is not None else None
+    L = parse_int_spec(args.L, "L") if args.L is not None else None
+    if K is not None and K[0] < 2:
+        raise UsageError(f"--K: K counts classes and must be at least 2 (got {K[0]})")
+    if L is not None and L[0] < 1:
+        raise UsageError(f"--L: L counts weight matrices and must be at least 1 (got {L[0]})")
     return RunOptions(
-        K=parse_int_spec(args.K, "K") if args.K is not None else None,
-        L=parse_int_spec(args.L, "L") if args.L is not None else None,
+        K=K,
+        L=L,
         levels=parse_levels(getattr(args, "levels", None)),
         seed=args.seed,
         profile=args.profile or profile_default,
-        examples=getattr(args, "examples", None),
+        examples=examples,
+        budget_s=budget,
     )
 
 
 def _run_and_report(claims: list[Claim], options: RunOptions, args, console: Console) -> int:
     from reports.builder import write_report
 
-    # Tell the user, once, about requested (K, L) outside each claim's domain.
-    notices = []
-    for c in claims:
-        for ch in selected_checks(c, options.levels):
-            notices.extend(resolve_grid(c, ch, options)[2])
+    out_dir = Path(args.out)
+    _writable_dir(out_dir, "--out")
+    if args.json:
+        _writable_dir(Path(args.json).resolve().parent, "--json folder")
+    # Tell the user, once, about requested (K, L) outside each claim's domain or a check's range.
+    notices, runnable = [], 0
+    selected = [(c, ch) for c in claims for ch in selected_checks(c, options.levels)]
+    for c, ch in selected:
+        K, L, pairs, msgs = _resolve(c, ch, options)
+        notices.extend(msgs)
+        empty = ((c.domain.uses_K and ch.K and not K) or (c.domain.uses_L and ch.L and not L)
+                 or (pairs is not None and not pairs))
+        runnable += not empty
+    total = len(selected)
+    if total == 0:
+        raise UsageError("no checks selected (see --levels / --only)")
+    if runnable == 0 and (options.K is not None or options.L is not None):
+        first = "; ".join(dict.fromkeys(notices)) or "outside every domain"
+        raise UsageError(f"--K/--L leave none of the {total} selected checks anything to run: {first[:300]}")
     for msg in dict.fromkeys(notices):
         console.print(f"[yellow]note[/yellow]: {msg}", highlight=False)
-    total = sum(len(selected_checks(c, options.levels)) for c in claims)
-    if total == 0:
-        console.print("[yellow]no checks selected[/yellow] (see --levels / --only)")
     results_flat: list[CheckResult] = []
     t0 = time.perf_counter()
     with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
@@ -149,8 +221,9 @@ def _run_and_report(claims: list[Claim], options: RunOptions, args, console: Con
         def done(r: CheckResult):
             results_flat.append(r)
             progress.advance(task)
-            if r.verdict in (Verdict.FAIL, Verdict.ERROR):
-                progress.console.print(Text(f"{r.verdict.value} {r.test_id}: {r.message}", style="red"))
+            if r.verdict in (Verdict.FAIL, Verdict.ERROR, Verdict.UNSOUND, Verdict.INCONCLUSIVE):
+                progress.console.print(Text(f"{r.verdict.value} {r.test_id} ({r.verdict.meaning}): {r.message}",
+                                            style=VERDICT_STYLE[r.verdict.value]))
                 if r.counterexample:
                     progress.console.print(f"  counterexample (exact inputs): {r.counterexample}", highlight=False, markup=False)
                     progress.console.print(f"  reproduce: python -m ncdepth {args.command} --only {r.claim_id} --seed {options.seed}"
@@ -166,17 +239,21 @@ def _run_and_report(claims: list[Claim], options: RunOptions, args, console: Con
         results = run_claims(claims, options, start, done, sub)
     elapsed = time.perf_counter() - t0
     table = Table(title=f"ncdepth {args.command}: {len(results_flat)} checks in {elapsed:.1f} s")
-    for col in ("claim", "check", "level", "verdict", "control", "time (s)"):
-        table.add_column(col)
-    colour = {"PASS": "green", "FAIL": "red", "ERROR": "magenta", "SKIP": "yellow"}
-    for r in results_flat:
-        rej = r.control.get("rejected")
-        table.add_row(r.claim_id, r.name, r.level.value, f"[{colour[r.verdict.value]}]{r.verdict.value}[/]",
-                      "rejected" if rej else ("—" if rej is None else "NOT rejected"), f"{r.elapsed_s:.2f}")
+    for col in ("claim", "established scope", "verdict", "checks", "time (s)"):
+        table.add_column(col, overflow="fold")
+    for cr in results:
+        counts: dict[str, int] = {}
+        for r in cr.checks:
+            counts[r.verdict.value] = counts.get(r.verdict.value, 0) + 1
+        cell = ", ".join(f"[{VERDICT_STYLE[v]}]{n} {v}[/]" for v, n in counts.items())
+        v = cr.verdict.value
+        table.add_row(cr.claim.id, Text(cr.scope.headline), f"[{VERDICT_STYLE[v]}]{v}[/]", cell,
+                      f"{sum(r.elapsed_s for r in cr.checks):.1f}")
     console.print(table)
-    written = write_report(results, options, Path(args.out), Path(args.json) if args.json else None)
+    written = write_report(results, options, out_dir, Path(args.json) if args.json else None)
     console.print("report: " + ", ".join(str(p) for p in written.values()), highlight=False)
-    bad = [r for r in results_flat if r.verdict in (Verdict.FAIL, Verdict.ERROR)]
+    bad = [r for r in results_flat if r.verdict.is_failure
+           or (getattr(args, "strict", False) and r.verdict == Verdict.INCONCLUSIVE)]
     return 1 if bad else 0
 
 
@@ -189,7 +266,7 @@ def cmd_fuzz(args, console: Console) -> int:
     claims = select_claims(args.only)
     opts = _options(args)
     opts = RunOptions(K=opts.K, L=opts.L, levels=(Level.FUZZ,), seed=opts.seed, profile=opts.profile,
-                      examples=opts.examples)
+                      examples=opts.examples, budget_s=opts.budget_s)
     claims = [c for c in claims if selected_checks(c, opts.levels)]
     if not claims:
         raise UsageError("none of the selected claims has a fuzz check")
@@ -197,8 +274,8 @@ def cmd_fuzz(args, console: Console) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="ncdepth", description=__doc__.splitlines()[0] if __doc__ else None)
-    sub = p.add_subparsers(dest="command", required=True)
+    p = _Parser(prog="ncdepth", description=__doc__.splitlines()[0] if __doc__ else None)
+    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
     sub.add_parser("list", help="list the claims: ids, titles, evidence levels")
     s = sub.add_parser("show", help="statement, dependencies and checks of claims")
     s.add_argument("ids", nargs="+", metavar="ID")
@@ -213,6 +290,10 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--out", default=str(DEFAULT_OUT), help="report folder (default reports/latest)")
         sp.add_argument("--json", help="also write the JSON report to this path")
         sp.add_argument("--quiet", action="store_true", help="no progress bar")
+        sp.add_argument("--strict", action="store_true", help="exit 1 on INCONCLUSIVE too")
+        sp.add_argument("--budget", type=float, default=None, metavar="SECONDS",
+                        help="time budget per check, statement and control together (default 60 s; "
+                             "1800 s with --profile thorough); running out is INCONCLUSIVE")
         if fuzz:
             sp.add_argument("--examples", type=int, default=200, help="hypothesis examples per fuzz check")
         else:
@@ -225,17 +306,23 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     console = Console(stderr=False, highlight=False)
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    err = Console(stderr=True, highlight=False)
     handlers = {"list": cmd_list, "show": cmd_show, "verify": cmd_verify, "fuzz": cmd_fuzz}
     try:
+        args = build_parser().parse_args(argv)
         return handlers[args.command](args, console)
     except UsageError as exc:
-        Console(stderr=True).print(f"ncdepth: error: {exc}", highlight=False, markup=False)
+        err.print(f"ncdepth: error: {' '.join(str(exc).split())}", markup=False, soft_wrap=True)
         return 2
     except KeyboardInterrupt:
-        Console(stderr=True).print("ncdepth: interrupted; no report was written", markup=False)
+        err.print("ncdepth: interrupted; no report was written", markup=False)
         return 130
+    except Exception as exc:  # noqa: BLE001 - an internal error, still in one line
+        if os.environ.get("NCDEPTH_DEBUG"):
+            raise
+        err.print(f"ncdepth: internal error: {type(exc).__name__}: {exc} (NCDEPTH_DEBUG=1 shows the traceback)",
+                  markup=False, soft_wrap=True)
+        return 1
 
 
 if __name__ == "__main__":  # pragma: no cover

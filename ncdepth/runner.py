@@ -2,16 +2,26 @@
 
 Verdict rules, applied the same way to every check:
 
-* the statement's run raises                  -> ERROR (with the exception)
-* the statement's run finds a counterexample  -> FAIL  (counterexample recorded)
-* the control's run is *not* rejected         -> FAIL  (the check could not have failed)
-* no (K, L) of the request lies in the domain -> SKIP  (with the reason)
-* otherwise                                   -> PASS
+* no (K, L) of the request lies in the domain, or in what the check serves  -> SKIP (with the reason)
+* a needed optional package is absent                                       -> SKIP (with the install hint)
+* the statement's run raises                                                -> ERROR (with the exception)
+* the statement's run runs out of a budget (Outcome.undecided, BudgetExhausted) -> INCONCLUSIVE
+* the statement's run is refuted with a counterexample                      -> FAIL
+  (a refutation without a counterexample is a checker defect                -> ERROR)
+* the statement held; the control's run raises                              -> ERROR
+* the statement held; the control's run is undecided                        -> INCONCLUSIVE (power not shown)
+* the statement held; the control held too                                  -> UNSOUND (the check cannot fail)
+* the statement held; the control was refuted                               -> PASS
+
+A time budget (``RunOptions.budget_s``; 60 s per check in the ci profile, for statement
+and control together) is enforced wherever a check reports progress: running out of
+it is INCONCLUSIVE, never FAIL.
 """
 
 from __future__ import annotations
 
 import math
+import os
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -20,17 +30,23 @@ from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
 
-from .registry import Check, Claim, Context, Figure, Level, Outcome, Verdict
+from .registry import BudgetExhausted, Check, Claim, Context, Figure, Level, Outcome, Verdict
 
 # Optional packages: a check that needs one that is absent is SKIP (with the install hint), not ERROR.
 OPTIONAL_MODULES = {"torch": 'install it first: pip install torch==2.13.0 && pip install -e ".[torch]"'}
 
-__all__ = ["RunOptions", "CheckResult", "ClaimResult", "resolve_grid", "run_check", "run_claims", "jsonable"]
+__all__ = ["RunOptions", "CheckResult", "ClaimResult", "resolve_grid", "run_check", "run_claims", "jsonable",
+           "VERDICT_ORDER"]
+
+# A claim's verdict is the first of these that one of its checks has.
+VERDICT_ORDER = (Verdict.FAIL, Verdict.UNSOUND, Verdict.ERROR, Verdict.INCONCLUSIVE, Verdict.PASS, Verdict.SKIP)
+
+DEFAULT_BUDGET_S = {"ci": 60.0, "thorough": 1800.0}
 
 
 @dataclass(frozen=True)
 class RunOptions:
-    """User choices for a run: grid overrides, levels, seed, profile."""
+    """User choices for a run: grid overrides, levels, seed, profile, time budget per check."""
 
     K: tuple[int, ...] | None = None
     L: tuple[int, ...] | None = None
@@ -38,11 +54,20 @@ class RunOptions:
     seed: int = 20260
     profile: str = "ci"
     examples: int | None = None
+    budget_s: float | None = None
 
     def examples_for_profile(self) -> int:
         if self.examples is not None:
             return self.examples
         return 400 if self.profile == "thorough" else 40
+
+    def budget_for_profile(self) -> float:
+        if self.budget_s is not None:
+            return float(self.budget_s)
+        env = os.environ.get("NCDEPTH_BUDGET_S")
+        if env:
+            return float(env)
+        return DEFAULT_BUDGET_S.get(self.profile, 60.0)
 
 
 @dataclass
@@ -58,13 +83,14 @@ class CheckResult:
     counterexample: dict[str, Any] | None = None
     control: dict[str, Any] = field(default_factory=dict)
     figures: list[Figure] = field(default_factory=list)
+    established: dict[str, Any] | None = None
 
     @property
     def test_id(self) -> str:
         return f"{self.claim_id}/{self.level.value}/{self.name}"
 
     def summary(self) -> str:
-        lines = [f"{self.test_id}: {self.verdict.value}"]
+        lines = [f"{self.test_id}: {self.verdict.value} ({self.verdict.meaning})"]
         if self.message:
             lines.append(self.message)
         if self.counterexample:
@@ -79,13 +105,17 @@ class ClaimResult:
 
     @property
     def verdict(self) -> Verdict:
-        verdicts = [c.verdict for c in self.checks]
-        for v in (Verdict.ERROR, Verdict.FAIL):
+        verdicts = {c.verdict for c in self.checks}
+        for v in VERDICT_ORDER:
             if v in verdicts:
                 return v
-        if verdicts and all(v == Verdict.SKIP for v in verdicts):
-            return Verdict.SKIP
-        return Verdict.PASS if verdicts else Verdict.SKIP
+        return Verdict.SKIP
+
+    @property
+    def scope(self):
+        from .scope import claim_scope
+
+        return claim_scope(self)
 
 
 def _filter(values, problem, claim_id: str, domain_text: str, messages: list[str]) -> tuple[int, ...]:
@@ -97,23 +127,53 @@ def _filter(values, problem, claim_id: str, domain_text: str, messages: list[str
     return tuple(v for v, why in checked if why is None)
 
 
-def resolve_grid(claim: Claim, check: Check, options: RunOptions) -> tuple[tuple[int, ...], tuple[int, ...], list[str]]:
+def resolve_grid(claim: Claim, check: Check, options: RunOptions
+                 ) -> tuple[tuple[int, ...], tuple[int, ...], list[str]]:
     """The (K, L) grids for one check, and messages for requested values it cannot take."""
-    default_K, default_L = check.default_grid(options.profile == "thorough")
+    K, L, _, messages = _resolve(claim, check, options)
+    return K, L, messages
+
+
+def _resolve(claim: Claim, check: Check, options: RunOptions):
+    thorough = options.profile == "thorough"
+    default_K, default_L = check.default_grid(thorough)
     messages: list[str] = []
     K, L = default_K, default_L
-    K_cap, L_cap = check.caps()
+    serves = check.declared_serves()
+    K_cap, L_cap = check.caps(thorough)
+    served = serves.describe()
     if options.K is not None and claim.domain.uses_K:
         K = _filter(options.K, claim.domain.K_problem, claim.id, claim.domain.describe(), messages)
-        if K_cap is not None:
-            K = _filter(K, lambda k: f"K={k} > {K_cap}" if k > K_cap else None, claim.id,
-                        f"{check.name} supports K <= {K_cap}", messages)
+        if K_cap is not None or serves.K_min is not None:
+            lo = serves.K_min
+            K = _filter(K, lambda k: (f"K={k} > {K_cap}" if K_cap is not None and k > K_cap else
+                                      (f"K={k} < {lo}" if lo is not None and k < lo else None)),
+                        claim.id, f"{check.name} serves {served}" if check.serves else f"{check.name} supports K <= {K_cap}",
+                        messages)
     if options.L is not None and claim.domain.uses_L:
         L = _filter(options.L, claim.domain.L_problem, claim.id, claim.domain.describe(), messages)
-        if L_cap is not None:
-            L = _filter(L, lambda l_: f"L={l_} > {L_cap}" if l_ > L_cap else None, claim.id,
-                        f"{check.name} supports L <= {L_cap}", messages)
-    return K, L, messages
+        if L_cap is not None or serves.L_min is not None:
+            lo = serves.L_min
+            L = _filter(L, lambda l_: (f"L={l_} > {L_cap}" if L_cap is not None and l_ > L_cap else
+                                       (f"L={l_} < {lo}" if lo is not None and l_ < lo else None)),
+                        claim.id, f"{check.name} serves {served}" if check.serves else f"{check.name} supports L <= {L_cap}",
+                        messages)
+    pairs = None
+    if serves.pair is not None:
+        Ks = K if (claim.domain.uses_K and check.K) else (None,)
+        Ls = L if (claim.domain.uses_L and check.L) else (None,)
+        all_pairs = [(k, l_) for k in Ks for l_ in Ls]
+        ok = [(k, l_) for k, l_ in all_pairs if serves.pair(k, l_, thorough)]
+        if len(ok) < len(all_pairs):
+            out = [f"(K={k}, L={l_})" for k, l_ in all_pairs if (k, l_) not in ok]
+            shown = ", ".join(out[:4]) + (f" and {len(out) - 4} more" if len(out) > 4 else "")
+            messages.append(f"{claim.id}: {check.name} skipped {shown}: it serves {served}")
+        pairs = tuple(ok)
+        if claim.domain.uses_K and check.K:
+            K = tuple(k for k in K if any(p[0] == k for p in ok))
+        if claim.domain.uses_L and check.L:
+            L = tuple(l_ for l_ in L if any(p[1] == l_ for p in ok))
+    return K, L, pairs, messages
 
 
 def _run_once(check: Check, ctx: Context, kwargs: dict) -> Outcome:
@@ -123,74 +183,93 @@ def _run_once(check: Check, ctx: Context, kwargs: dict) -> Outcome:
     return out
 
 
+def _skip(claim, check, params, message, elapsed=0.0) -> CheckResult:
+    return CheckResult(claim.id, check.name, check.level, Verdict.SKIP, params, {}, elapsed, message=message)
+
+
 def run_check(
     claim: Claim,
     check: Check,
     options: RunOptions = RunOptions(),
     progress: Callable[[float, str], None] | None = None,
 ) -> CheckResult:
-    K, L, messages = resolve_grid(claim, check, options)
-    params: dict[str, Any] = {"seed": options.seed, "profile": options.profile, "precision": check.precision}
+    K, L, pairs, messages = _resolve(claim, check, options)
+    budget = options.budget_for_profile()
+    params: dict[str, Any] = {"seed": options.seed, "profile": options.profile, "precision": check.precision,
+                              "time_budget_s": budget}
     if claim.domain.uses_K and check.K:
         params["K"] = list(K)
     if claim.domain.uses_L and check.L:
         params["L"] = list(L)
+    if pairs is not None:
+        params["KL_pairs"] = [list(p) for p in pairs]
     if check.level == Level.FUZZ:
         params["examples"] = options.examples_for_profile()
     params.update({f"statement.{k}": jsonable(v) for k, v in check.statement.items()})
-    t0 = time.perf_counter()
-    empty = (claim.domain.uses_K and check.K and not K) or (claim.domain.uses_L and check.L and not L)
+    empty = ((claim.domain.uses_K and check.K and not K) or (claim.domain.uses_L and check.L and not L)
+             or (pairs is not None and not pairs))
     if empty:
-        return CheckResult(
-            claim.id, check.name, check.level, Verdict.SKIP, params, {}, 0.0,
-            message="; ".join(messages) or "no parameter values in the claim's domain",
-        )
-    ctx = Context(K=K, L=L, seed=options.seed, profile=options.profile,
-                  examples=options.examples_for_profile(), progress=progress)
+        return _skip(claim, check, params, "; ".join(messages) or "no parameter values in the claim's domain")
+    t0 = time.perf_counter()
+    ctx = Context(K=K, L=L, seed=options.seed, profile=options.profile, examples=options.examples_for_profile(),
+                  progress=progress, pairs=pairs, deadline=time.monotonic() + budget)
+
+    def result(verdict, evidence, message_head="", **kw) -> CheckResult:
+        msgs = ([message_head] if message_head else []) + messages
+        return CheckResult(claim.id, check.name, check.level, verdict, params, jsonable(evidence),
+                           time.perf_counter() - t0, message="; ".join(msgs), **kw)
+
     try:
         outcome = _run_once(check, ctx, dict(check.statement))
     except ModuleNotFoundError as exc:
         if exc.name not in OPTIONAL_MODULES:
-            raise
-        return CheckResult(
-            claim.id, check.name, check.level, Verdict.SKIP, params, {}, time.perf_counter() - t0,
-            message=f"needs the optional package {exc.name!r}: {OPTIONAL_MODULES[exc.name]}",
-        )
+            return result(Verdict.ERROR, {"traceback": traceback.format_exc(limit=6)}, f"{type(exc).__name__}: {exc}")
+        return _skip(claim, check, params, f"needs the optional package {exc.name!r}: {OPTIONAL_MODULES[exc.name]}",
+                     time.perf_counter() - t0)
+    except BudgetExhausted as exc:
+        return result(Verdict.INCONCLUSIVE, {}, f"undecided: {exc}")
     except Exception as exc:  # noqa: BLE001 - reported as ERROR with the traceback
-        return CheckResult(
-            claim.id, check.name, check.level, Verdict.ERROR, params, {"traceback": traceback.format_exc(limit=6)},
-            time.perf_counter() - t0, message=f"{type(exc).__name__}: {exc}",
-        )
-    control_info: dict[str, Any] = {"description": check.control_description,
+        return result(Verdict.ERROR, {"traceback": traceback.format_exc(limit=6)}, f"{type(exc).__name__}: {exc}")
+    evidence = outcome.evidence
+    figures = list(outcome.figures)
+    established = jsonable(outcome.established) if outcome.established else None
+    if outcome.holds is None:
+        return result(Verdict.INCONCLUSIVE, evidence, f"undecided: {outcome.note}", figures=figures)
+    if outcome.holds is False:
+        if not outcome.counterexample:
+            return result(Verdict.ERROR, evidence,
+                          "checker defect: the statement was reported refuted without a counterexample"
+                          + (f" ({outcome.note})" if outcome.note else ""), figures=figures)
+        return result(Verdict.FAIL, evidence, outcome.note or "the statement was refuted",
+                      counterexample=jsonable(outcome.counterexample), figures=figures)
+    control_info: dict[str, Any] = {"description": check.control_description, "why_plausible": check.control_why,
                                     "variant": {k: jsonable(v) for k, v in check.control.items()}}
     try:
         control = _run_once(check, ctx, dict(check.control))
-        control_info["rejected"] = not control.holds
-        control_info["evidence"] = jsonable(control.evidence)
-        if control.counterexample is not None:
-            control_info["counterexample"] = jsonable(control.counterexample)
+    except BudgetExhausted as exc:
+        control_info.update(rejected=None, undecided=str(exc))
+        return result(Verdict.INCONCLUSIVE, evidence, f"the statement held but the negative control is undecided: {exc}",
+                      control=control_info, figures=figures, established=established)
     except Exception as exc:  # noqa: BLE001
+        control_info.update(rejected=None, error=f"{type(exc).__name__}: {exc}",
+                            traceback=traceback.format_exc(limit=6))
+        return result(Verdict.ERROR, evidence, f"the negative control crashed: {type(exc).__name__}: {exc}",
+                      control=control_info, figures=figures, established=established)
+    control_info["evidence"] = jsonable(control.evidence)
+    if control.counterexample is not None:
+        control_info["counterexample"] = jsonable(control.counterexample)
+    if control.holds is None:
+        control_info.update(rejected=None, undecided=control.note)
+        return result(Verdict.INCONCLUSIVE, evidence,
+                      f"the statement held but the negative control is undecided ({control.note}): "
+                      "the check's power is not shown", control=control_info, figures=figures, established=established)
+    if control.holds:
         control_info["rejected"] = False
-        control_info["error"] = f"{type(exc).__name__}: {exc}"
-    elapsed = time.perf_counter() - t0
-    evidence = jsonable(outcome.evidence)
-    if not outcome.holds:
-        verdict = Verdict.FAIL
-        messages.insert(0, outcome.note or "the statement was refuted")
-    elif not control_info["rejected"]:
-        verdict = Verdict.FAIL
-        why = control_info.get("error", "the wrong variant passed too")
-        messages.insert(0, f"negative control NOT rejected ({check.control_description}): {why}; this check cannot fail")
-    else:
-        verdict = Verdict.PASS
-        if outcome.note:
-            messages.insert(0, outcome.note)
-    return CheckResult(
-        claim.id, check.name, check.level, verdict, params, evidence, elapsed,
-        message="; ".join(messages),
-        counterexample=jsonable(outcome.counterexample) if outcome.counterexample else None,
-        control=control_info, figures=list(outcome.figures),
-    )
+        return result(Verdict.UNSOUND, evidence,
+                      f"negative control NOT rejected ({check.control_description}): the wrong variant passed too; "
+                      "this check cannot fail", control=control_info, figures=figures, established=established)
+    control_info["rejected"] = True
+    return result(Verdict.PASS, evidence, outcome.note, control=control_info, figures=figures, established=established)
 
 
 def run_claims(

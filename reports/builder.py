@@ -20,6 +20,7 @@ import tempfile
 from pathlib import Path
 from typing import Any, Sequence
 
+from ncdepth.registry import Verdict
 from ncdepth.runner import CheckResult, ClaimResult, RunOptions, jsonable
 
 __all__ = ["CONVENTIONS", "environment", "to_json", "to_markdown", "to_html", "write_atomic", "write_report"]
@@ -73,7 +74,9 @@ def _check_json(r: CheckResult) -> dict[str, Any]:
         "level": r.level.value,
         "verdict": r.verdict.value,
         "params": jsonable(r.params),
+        "verdict_meaning": r.verdict.meaning,
         "evidence": {**jsonable(r.evidence), "elapsed_s": round(r.elapsed_s, 4)},
+        "established": r.established,
         "message": r.message,
         "counterexample": r.counterexample,
         "negative_control": r.control,
@@ -92,6 +95,7 @@ def to_json(results: Sequence[ClaimResult], options: RunOptions, env: dict[str, 
                 "statement": cr.claim.statement,
                 "latex": cr.claim.latex,
                 "depends_on": list(cr.claim.depends_on),
+                "scope": cr.scope.to_json(),
                 "checks": [_check_json(r) for r in cr.checks],
             }
             for cr in results
@@ -105,7 +109,7 @@ def to_json(results: Sequence[ClaimResult], options: RunOptions, env: dict[str, 
 
 
 def summary_counts(results: Sequence[ClaimResult]) -> dict[str, int]:
-    counts: dict[str, int] = {"PASS": 0, "FAIL": 0, "ERROR": 0, "SKIP": 0}
+    counts: dict[str, int] = {v.value: 0 for v in Verdict}
     for cr in results:
         for r in cr.checks:
             counts[r.verdict.value] += 1
@@ -128,16 +132,22 @@ def to_markdown(results: Sequence[ClaimResult], options: RunOptions, env: dict[s
            f"Generated {env['generated_utc']} · commit `{env.get('git_commit')}` · Python {env['python']} · "
            f"profile `{options.profile}` · seed {options.seed}", "",
            "**Checks:** " + ", ".join(f"{k} {v}" for k, v in counts.items()), "",
+           "Verdicts: " + "; ".join(f"**{v.value}** {v.meaning}" for v in Verdict) + ".", "",
            "## Conventions", ""]
     out += [f"- {c}" for c in CONVENTIONS]
-    out += ["", "## Summary", "", "| claim | verdict | levels | title |", "|---|---|---|---|"]
+    out += ["", "## Summary", "", "| claim | established scope | verdict | levels | title |", "|---|---|---|---|---|"]
     for cr in results:
         levels = ", ".join(sorted({r.level.value for r in cr.checks}))
-        out.append(f"| {cr.claim.id} | {cr.verdict.value} | {levels} | {cr.claim.title} |")
+        out.append(f"| {cr.claim.id} | {cr.scope.headline} | {cr.verdict.value} | {levels} | {cr.claim.title} |")
     for cr in results:
         c = cr.claim
         out += ["", f"## {c.id}: {c.title} — {cr.verdict.value}", "",
-                f"*{c.reference}*", "", f"> {c.statement}", "", f"$$ {c.latex} $$", ""]
+                f"*{c.reference}*", "", f"> {c.statement}", "", f"$$ {c.latex} $$", "",
+                "**Established:**", ""]
+        sc = cr.scope
+        out += [f"- {p.part.id}: {p.text}" + (f" — *{p.part.text}*" if len(sc.parts) > 1 else "") for p in sc.parts]
+        out += [f"- not covered by any check: {u}" for u in sc.uncovered]
+        out.append("")
         if c.depends_on:
             out.append("Depends on: " + ", ".join(c.depends_on))
             out.append("")
@@ -177,6 +187,7 @@ body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;max-width:1100px;ma
 h1{font-size:1.6em} h2{border-bottom:1px solid #ccc;padding-bottom:.2em;margin-top:2em}
 table{border-collapse:collapse;margin:.6em 0} td,th{border:1px solid #ccc;padding:.25em .5em;font-size:.92em;vertical-align:top}
 .PASS{background:#d8f5d0}.FAIL{background:#f8c8c8}.ERROR{background:#f3d0f5}.SKIP{background:#eee}
+.INCONCLUSIVE{background:#fbeec0}.UNSOUND{background:#e3b0f0;font-weight:700}
 .badge{padding:.1em .5em;border-radius:.3em;font-weight:600}
 code,pre{background:#f6f6f6;font-size:.88em} pre{padding:.5em;overflow-x:auto;white-space:pre-wrap}
 .stmt{border-left:4px solid #88a;padding:.3em .8em;background:#f7f7fb} figure{margin:1em 0} img{max-width:100%}
@@ -196,17 +207,22 @@ def to_html(results: Sequence[ClaimResult], options: RunOptions, env: dict[str, 
              "<p>" + " ".join(f"<span class='badge {k}'>{k} {v}</span>" for k, v in counts.items()) + "</p>",
              "<h2>Conventions</h2><ul>" + "".join(f"<li>{e(c)}</li>" for c in CONVENTIONS) + "</ul>",
              "<h2>Evidence levels</h2><ul>" + "".join(f"<li><b>{k}</b>: {e(v)}</li>" for k, v in LEVEL_NOTE.items()) + "</ul>",
-             "<h2>Summary</h2><table><tr><th>claim</th><th>verdict</th><th>levels</th><th>title</th></tr>"]
+             "<h2>Verdicts</h2><ul>" + "".join(f"<li><span class='badge {v.value}'>{v.value}</span> {e(v.meaning)}</li>" for v in Verdict) + "</ul>",
+             "<h2>Summary</h2><table><tr><th>claim</th><th>established scope</th><th>verdict</th><th>levels</th><th>title</th></tr>"]
     for cr in results:
         levels = ", ".join(sorted({r.level.value for r in cr.checks}))
-        parts.append(f"<tr><td><a href='#{e(cr.claim.id)}'>{e(cr.claim.id)}</a></td>"
+        parts.append(f"<tr><td><a href='#{e(cr.claim.id)}'>{e(cr.claim.id)}</a></td><td>{e(cr.scope.headline)}</td>"
                      f"<td class='{cr.verdict.value}'>{cr.verdict.value}</td><td>{e(levels)}</td><td>{e(cr.claim.title)}</td></tr>")
     parts.append("</table>")
     for cr in results:
         c = cr.claim
         parts += [f"<h2 id='{e(c.id)}'>{e(c.id)}: {e(c.title)} <span class='badge {cr.verdict.value}'>{cr.verdict.value}</span></h2>",
                   f"<p><em>{e(c.reference)}</em></p>",
-                  f"<div class='stmt'><p>{e(c.statement)}</p><p><code>{e(c.latex)}</code></p></div>"]
+                  f"<div class='stmt'><p>{e(c.statement)}</p><p><code>{e(c.latex)}</code></p></div>",
+                  "<p><b>Established:</b></p><ul>" + "".join(
+                      f"<li class='{'' if p.status == 'established' else 'FAIL' if p.status == 'refuted' else 'INCONCLUSIVE'}'>"
+                      f"<b>{e(p.part.id)}</b>: {e(p.text)}</li>" for p in cr.scope.parts)
+                  + "".join(f"<li>not covered by any check: {e(u)}</li>" for u in cr.scope.uncovered) + "</ul>"]
         if c.depends_on:
             present = {r.claim.id for r in results}
             parts.append("<p>Depends on: " + ", ".join(
@@ -217,6 +233,8 @@ def to_html(results: Sequence[ClaimResult], options: RunOptions, env: dict[str, 
         for r in cr.checks:
             rej = r.control.get("rejected")
             ctl = e(str(r.control.get("description", "—"))) + (" → <b>rejected</b>" if rej else (" → <b>NOT rejected</b>" if rej is False else ""))
+            if r.control.get("why_plausible"):
+                ctl += f"<br><small>why plausible: {e(r.control['why_plausible'])}</small>"
             parts.append(f"<tr><td>{e(r.name)}</td><td>{r.level.value}</td><td class='{r.verdict.value}'>{r.verdict.value}</td>"
                          f"<td>{ctl}</td><td>{r.elapsed_s:.2f}</td><td>{e(str(r.params.get('precision', '')))}</td></tr>")
         parts.append("</table>")

@@ -49,11 +49,18 @@ def test_bad_level_is_a_usage_error(capsys, tmp_path):
 
 
 def test_K_outside_a_hadamard_domain_is_a_message_not_a_crash(capsys, tmp_path):
-    code, out, _ = run_cli(capsys, "verify", "--only", "L-D.6", "--K", "12", "--levels", "certified", "--out", str(tmp_path))
+    code, out, _ = run_cli(capsys, "verify", "--only", "L-D.6", "L-D.2", "--K", "12", "--levels", "certified",
+                           "--out", str(tmp_path))
     assert code == 0
     assert "K=12 is not a power of two" in out
     report = json.loads((tmp_path / "report.json").read_text())
-    assert report["claims"][0]["checks"][0]["verdict"] == "SKIP"
+    by_id = {c["id"]: c for c in report["claims"]}
+    assert by_id["L-D.6"]["checks"][0]["verdict"] == "SKIP"
+    assert "not a power of two" in by_id["L-D.6"]["checks"][0]["message"]
+    # the same value leaving every selected check with nothing to run is a usage error
+    code, _, err = run_cli(capsys, "verify", "--only", "L-D.6", "--K", "12", "--levels", "certified,fuzz",
+                           "--out", str(tmp_path))
+    assert code == 2 and "not a power of two" in err
 
 
 def test_verify_writes_three_reports_with_the_documented_json_shape(capsys, tmp_path):
@@ -92,10 +99,71 @@ def test_a_refuted_statement_is_FAIL_with_its_counterexample():
     assert r.verdict.value == "FAIL" and r.counterexample == {"x": 0}
 
 
-def test_a_check_whose_control_passes_is_FAIL():
+def test_a_check_whose_control_passes_is_UNSOUND():
     c = _claim({"answer": "yes"}, {"answer": "yes, too"})  # the control variant also holds
     r = run_check(c, c.checks[0], RunOptions())
-    assert r.verdict.value == "FAIL" and "cannot fail" in r.message
+    assert r.verdict.value == "UNSOUND" and "cannot fail" in r.message and r.verdict.is_failure
+
+
+def _three_valued(ctx: Context, answer: str) -> Outcome:
+    if answer == "held":
+        return Outcome.held({"value": 1.0})
+    if answer == "budget":
+        return Outcome.undecided("box budget of 10 exhausted after 10 boxes", {"boxes": 10})
+    if answer == "raise-budget":
+        from ncdepth.registry import BudgetExhausted
+        raise BudgetExhausted("iterations ran out at step 7")
+    if answer == "no-counterexample":
+        return Outcome(False, {"value": 0.0})
+    return Outcome.refuted({"x": 0}, {"value": 0.0})
+
+
+def _claim3(statement, control) -> Claim:
+    return Claim(id="Z-X.3", title="toy", statement="toy", latex="x", reference="none",
+                 domain=Domain(uses_K=False, uses_L=False),
+                 checks=(Check(name="toy", level=Level.NUMERIC, fn=_three_valued, description="toy", precision="exact",
+                               statement=statement, control=control, control_description="flipped"),))
+
+
+@pytest.mark.parametrize("statement,control,verdict", [
+    ("budget", "refuted", "INCONCLUSIVE"),        # a budget miss is undecided, never a refutation
+    ("raise-budget", "refuted", "INCONCLUSIVE"),
+    ("held", "budget", "INCONCLUSIVE"),           # the control undecided: the check's power is not shown
+    ("no-counterexample", "refuted", "ERROR"),    # a refutation must come with a counterexample
+    ("refuted", "held", "FAIL"),
+    ("held", "refuted", "PASS"),
+])
+def test_three_valued_outcomes_map_to_one_verdict_each(statement, control, verdict):
+    c = _claim3({"answer": statement}, {"answer": control})
+    r = run_check(c, c.checks[0])
+    assert r.verdict.value == verdict, r.summary()
+    if verdict == "INCONCLUSIVE":
+        assert "undecided" in r.message and not r.verdict.is_failure and r.counterexample is None
+
+
+def test_inconclusive_exits_0_unless_strict(capsys, tmp_path, monkeypatch):
+    c = _claim3({"answer": "budget"}, {"answer": "refuted"})
+    monkeypatch.setattr(cli, "_load", lambda: (c,))
+    code, out, _ = run_cli(capsys, "verify", "--out", str(tmp_path), "--quiet")
+    assert code == 0 and "INCONCLUSIVE" in out
+    code, _, _ = run_cli(capsys, "verify", "--out", str(tmp_path), "--quiet", "--strict")
+    assert code == 1
+
+
+def test_unwritable_out_is_one_line_and_exit_2(capsys, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    code, out, err = run_cli(capsys, "verify", "--only", "L-D.6", "--out", str(blocker / "sub"))
+    assert code == 2 and err.count("\n") == 1 and "cannot be written" in err and "Traceback" not in err + out
+
+
+@pytest.mark.parametrize("argv", [["--K", "0"], ["--L", "0"], ["--K", "12", "--levels", "certified,fuzz"],
+                                  ["--examples", "0"], ["--budget", "-1"],
+                                  ["--levels", "symbolic,"], ["--bogus"], ["--K"]])
+def test_bad_requests_are_one_line_and_exit_2(capsys, tmp_path, argv):
+    code, out, err = run_cli(capsys, "verify", "--only", "L-D.6", "--out", str(tmp_path), *argv)
+    assert code == 2, (out, err)
+    assert err.startswith("ncdepth: error:") and err.count("\n") == 1 and "Traceback" not in err
 
 
 def test_a_raising_check_is_ERROR():
