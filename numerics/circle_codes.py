@@ -5,7 +5,7 @@ differences of consecutive sorted angles, the last one wrapping around (they sum
 to 2π).  ``δ`` is a lower bound on every gap, ``0 < δ <= 2π/K``.
 
 * :func:`ld3_closed_form` is the maximum of ``Σ_k cos(2θ_k)`` claimed by L-D.3
-  (with the odd-K second case derived in ``theorems/lemma_d3_two_cluster_optimum.py``);
+  (with the odd-K second case derived in ``theorems/landscape/l_d_3.py``);
   :func:`ld3_optimal_angles` builds a configuration attaining it.
 * :func:`max_cos2_search` maximises ``Σ cos(2θ_k)`` numerically over *all* gap
   vectors (multi-start SLSQP); it knows nothing about clusters.

@@ -18,7 +18,7 @@ matrices only; :func:`numerics.deep_ufm.logit_velocity` assembles the same quant
 from the factor gradients, and :func:`autograd_logit_velocity` from torch autograd
 plus a forward-mode derivative: independent routes to the same number.
 
-Leading-order theory (derived in ``theorems/theorem_4_5_width_random_init.py``):
+Leading-order theory (derived in ``theorems/random_init/t4_5.py``):
 ``E ||Ż/||Ż|| - M/||M|| ||_F² = c(K, n, L, s) / d + O(d^-2)`` with
 :func:`predicted_metric_constant`, and for a Gram ``G = X^T X``
 ``E ||(W X)^T (W X) - G||_F² = ((tr G)² + ||G||_F²) / d`` exactly

@@ -234,7 +234,7 @@ CLAIM = Claim(
         Check(
             name="stored_findings_certified", level=Level.CERTIFIED, fn=stored_findings_certified,
             description=("the findings of the thorough search, stored as exact rational low-rank factors Zbar = A B "
-                         "(theorems/x_pd_findings.json): margins >= 1 exactly (after an exact rescaling), and the (P_L) "
+                         "(theorems/beyond/x_pd_findings.json): margins >= 1 exactly (after an exact rescaling), and the (P_L) "
                          "value, from arb eigenvalue enclosures of (AᵀA)(BBᵀ), certainly below DNC, the cross-polytope "
                          "(both odd variants) and the K-gon: DNC and those constructions are NOT globally optimal there. "
                          "Runs every stored finding whatever the --K/--L grid"),

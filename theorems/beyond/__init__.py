@@ -1,0 +1,1 @@
+"""Beyond the paper: ncdepth's own findings (X-PD)."""

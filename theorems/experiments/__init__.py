@@ -1,0 +1,1 @@
+"""What the paper saw in training (App. E), reproduced on the full deep UFM with torch_check."""
