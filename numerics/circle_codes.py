@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 from fractions import Fraction
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 from scipy.optimize import minimize
@@ -41,6 +41,9 @@ __all__ = [
     "angles_from_gaps",
     "ld3_optimal_angles",
     "sum_cos2",
+    "sum_exp2i_abs_sq",
+    "flipped_cluster_gaps",
+    "exact_gaps_from_angles",
     "max_cos2_search",
     "reduced_objective",
     "kgon_norm_sq",
@@ -49,6 +52,12 @@ __all__ = [
     "equal_norm_rank2_search",
     "one_vs_rest_margins",
     "softmax_code_search",
+    "cluster_offsets",
+    "bisect_certify_negative",
+    "certify_cos2_upper_bound",
+    "sympy_run_sum",
+    "sympy_is_zero",
+    "z3_runs_on_circle",
 ]
 
 
@@ -183,6 +192,55 @@ def sum_cos2(theta: Sequence, lib=math):
     return s
 
 
+def sum_exp2i_abs_sq(gaps_over_pi: Sequence[Fraction]):
+    """``|Σ_k e^{2iθ_k}|²`` as an arb ball for angles given by exact gaps (units of π), at the
+    current working precision.  Rotation-invariant: the maximum of ``Σ cos 2θ_k`` over rotations
+    is its square root."""
+    import flint
+
+    pi = flint.arb.pi()
+    t = Fraction(0)
+    C, S = flint.arb(0), flint.arb(0)
+    for g in list(gaps_over_pi):
+        a = 2 * pi * t.numerator / t.denominator
+        C, S = C + a.cos(), S + a.sin()
+        t += Fraction(g)
+    return C * C + S * S
+
+
+def flipped_cluster_gaps(K: int, delta_over_pi: Fraction) -> list[Fraction]:
+    """Gaps (units of π) of the configuration a wrong derivation of L-D.3's odd third case imagines:
+    the cluster of (K+1)/2 angles at spacing δ centred at π/2 ("the negative cluster rotated by π/2")
+    and the cluster of (K-1)/2 centred at 0.  Its value is ``-cos(Kδ/2)/cos(δ/2)``; the gap between
+    the clusters is ``π/2 - (K-2)δ/2``, below δ (even negative) as soon as ``Kδ > π``: infeasible."""
+    K = require_K(K, 3)
+    if K % 2 == 0:
+        raise ValueError("the flipped configuration is an odd-K construction")
+    q = Fraction(delta_over_pi)
+    a, b = (K + 1) // 2, (K - 1) // 2
+    between = Fraction(1, 2) - Fraction(K - 2, 2) * q
+    return [q] * (b - 1) + [between] + [q] * (a - 1) + [2 - (K - 2) * q - between]
+
+
+def exact_gaps_from_angles(theta: Sequence[float], delta_over_pi: Fraction,
+                           denominator: int = 10 ** 15) -> list[Fraction] | None:
+    """Round a float configuration to exact gaps (units of π) that are feasible exactly:
+    every gap >= δ and Σ = 2.  The excesses over δ are rounded down to multiples of
+    ``1/denominator`` and the remainder is added to the largest one.  None if the float gaps are not
+    feasible to within 1e-9 (then there is nothing to certify)."""
+    q = Fraction(delta_over_pi)
+    g = circular_gaps(np.asarray(theta, dtype=float)) / math.pi
+    if np.min(g) < float(q) - 1e-9:
+        return None
+    ex = [Fraction(math.floor(max(0.0, x - float(q)) * denominator), denominator) for x in g]
+    rest = 2 - len(ex) * q - sum(ex)
+    if rest < 0:
+        return None
+    k = int(np.argmax(g))
+    ex[k] += rest
+    return [q + e for e in ex]
+
+
 # --------------------------------------------------------------------------- L-D.3 numerical search
 def _project_simplex(V: np.ndarray, total: float) -> np.ndarray:
     """Euclidean projection of each row of V onto {x >= 0, Σ x = total} (sort-based)."""
@@ -197,13 +255,15 @@ def _project_simplex(V: np.ndarray, total: float) -> np.ndarray:
 
 
 def max_cos2_search(K: int, delta: float, rng: np.random.Generator, starts: int = 64,
-                    polish: int = 4) -> tuple[float, np.ndarray]:
+                    polish: int = 4, steps: int = 300, ftol: float = 1e-15,
+                    maxiter: int = 500) -> tuple[float, np.ndarray]:
     """Multi-start maximum of ``Σ cos(2θ_k)`` over all configurations with circular gaps >= δ.
 
     Variables: the K gaps ``g = δ + e`` (``e >= 0``, ``Σ e = 2π - Kδ``) and a rotation ψ; the angles
     are ``ψ + cumulative gaps``.  ``starts`` random starts (gap excesses ``Dirichlet(α)`` with α = 1
-    or 0.15, uniform ψ) run a batched projected-gradient ascent; the ``polish`` best end points are
-    refined by SLSQP (bounds ``g >= δ``, ``Σ g = 2π``) and repaired to exact feasibility.
+    or 0.15, uniform ψ) run ``steps`` steps of a batched projected-gradient ascent; the ``polish`` best
+    end points are refined by SLSQP (``ftol``, ``maxiter``; bounds ``g >= δ``, ``Σ g = 2π``) and
+    repaired to exact feasibility.
     Nothing about clusters is assumed.  Returns the best value and its angles.
     """
     K = require_K(K, 2)
@@ -228,7 +288,7 @@ def max_cos2_search(K: int, delta: float, rng: np.random.Generator, starts: int 
     X = np.concatenate([delta + E, rng.uniform(0, 2 * math.pi, (starts, 1))], axis=1)
     if slack > 1e-14:
         step = 0.5 / (4.0 * K)
-        for _ in range(300):
+        for _ in range(steps):
             X = X + step * grad(X)
             X[:, :K] = delta + _project_simplex(X[:, :K] - delta, slack)
     order = np.argsort(-value(X))[: max(1, polish)]
@@ -240,7 +300,7 @@ def max_cos2_search(K: int, delta: float, rng: np.random.Generator, starts: int 
         x = X[i]
         if slack > 1e-14:
             res = minimize(lambda y: -float(value(y)), x, jac=lambda y: -grad(y), method="SLSQP",
-                           bounds=bounds, constraints=cons, options={"ftol": 1e-15, "maxiter": 500})
+                           bounds=bounds, constraints=cons, options={"ftol": ftol, "maxiter": maxiter})
             if np.min(res.x[:K]) >= delta - 1e-7 and abs(np.sum(res.x[:K]) - 2 * math.pi) <= 1e-7:
                 x = res.x
         # repair to exact feasibility (up to rounding): gaps >= δ, Σ gaps = 2π
@@ -280,7 +340,8 @@ def rank2_equal_norm_objective(Zbar: np.ndarray) -> float:
     return float(s[0] * s[1])
 
 
-def equal_norm_rank2_search(K: int, rng: np.random.Generator, starts: int = 16) -> tuple[float, np.ndarray, float]:
+def equal_norm_rank2_search(K: int, rng: np.random.Generator, starts: int = 16, ftol: float = 1e-15,
+                           maxiter: int = 1000) -> tuple[float, np.ndarray, float]:
     """Minimise ``σ1 σ2`` of ``Zbar = G^T G`` over ``G = r [cos θ; sin θ]`` with all margins >= 1.
 
     Variables ``(θ_1..θ_K, u = log r²)``; constraints ``Zbar[c,c] - Zbar[c',c] = r² (1 - cos(θ_c - θ_c')) >= 1``
@@ -329,7 +390,7 @@ def equal_norm_rank2_search(K: int, rng: np.random.Generator, starts: int = 16) 
         u0 = math.log(1.05 / max(1e-6, float(np.min(1 - np.cos(d0)))))
         res = minimize(f, np.concatenate([theta0, [u0]]), jac=f_grad, method="SLSQP",
                        constraints=[{"type": "ineq", "fun": cons, "jac": cons_jac}], bounds=[(None, None)] * K + [(-50.0, 50.0)],
-                       options={"ftol": 1e-15, "maxiter": 1000})
+                       options={"ftol": ftol, "maxiter": maxiter})
         x = res.x
         slack = float(np.min(cons(x)))
         if slack < -1e-7:
@@ -373,7 +434,8 @@ def one_vs_rest_margins(U: np.ndarray) -> np.ndarray:
     return out
 
 
-def softmax_code_search(K: int, rng: np.random.Generator, starts: int = 8) -> tuple[float, np.ndarray]:
+def softmax_code_search(K: int, rng: np.random.Generator, starts: int = 8, ftol: float = 1e-14,
+                        maxiter: int = 500) -> tuple[float, np.ndarray]:
     """Maximise ``min_k dist(u_k, conv{u_j : j != k})`` over K unit vectors ``u_k = (cos θ_k, sin θ_k)``.
 
     Epigraph form: maximise t subject to every one-vs-rest margin >= t (SLSQP, finite-difference
@@ -390,7 +452,7 @@ def softmax_code_search(K: int, rng: np.random.Generator, starts: int = 8) -> tu
         x0 = np.concatenate([th0, [0.5 * float(np.min(margins_of(th0)))]])
         res = minimize(lambda x: -x[K], x0, jac=lambda x: np.concatenate([np.zeros(K), [-1.0]]),
                        method="SLSQP", constraints=[{"type": "ineq", "fun": lambda x: margins_of(x[:K]) - x[K]}],
-                       options={"ftol": 1e-14, "maxiter": 500})
+                       options={"ftol": ftol, "maxiter": maxiter})
         theta = res.x[:K]
         val = float(np.min(margins_of(theta)))  # re-evaluated: the constraint slack is not trusted
         if val > best[0]:
@@ -411,37 +473,42 @@ def cluster_offsets(K: int, regime: str) -> list[Fraction]:
     return out
 
 
-def bisect_certify_negative(fn, lo, hi, max_depth: int = 40, max_boxes: int = 200000):
+def bisect_certify_negative(fn, lo, hi, max_depth: int = 40, max_boxes: int = 200000,
+                            progress: Callable[[int], None] | None = None):
     """Prove ``fn(x) < 0`` for every x in ``[lo, hi]`` (arb endpoints) by bisection.
 
-    ``fn`` maps an arb ball to an arb ball enclosing the range.  Returns ``(proved, boxes, witness)``:
-    ``witness`` is a point where fn is certainly >= 0 (a refutation) or the first box that could
-    not be decided at ``max_depth``; None when proved.
+    ``fn`` maps an arb ball to an arb ball enclosing the range.  Returns ``(status, boxes, witness)``
+    with ``status`` one of ``"proved"`` (witness None), ``"refuted"`` (witness: a point where fn is
+    certainly >= 0) or ``"undecided"`` (witness: the box that could not be decided at ``max_depth``,
+    or the box budget that ran out, with how many boxes were done).  ``progress(boxes)`` is called
+    every 256 boxes (a time budget may raise there).
     """
-    import flint
-
     stack = [(lo, hi, 0)]
     boxes = 0
     while stack:
         a, b, depth = stack.pop()
         boxes += 1
+        if progress is not None and boxes % 256 == 0:
+            progress(boxes)
         if boxes > max_boxes:
-            return False, boxes, {"undecided_box": (a.str(15), b.str(15)), "reason": "box budget exhausted"}
+            return "undecided", boxes, {"undecided_box": (a.str(15), b.str(15)),
+                                        "reason": f"box budget exhausted ({max_boxes} boxes)", "left": len(stack) + 1}
         box = a.union(b)
         if bool(fn(box) < 0):
             continue
         mid = (a + b) / 2
         val = fn(mid)
         if bool(val >= 0):
-            return False, boxes, {"delta": mid.str(20), "value": val.str(15), "reason": "certainly >= 0 here"}
+            return "refuted", boxes, {"delta": mid.str(20), "value": val.str(15), "reason": "certainly >= 0 here"}
         if depth >= max_depth:
-            return False, boxes, {"undecided_box": (a.str(15), b.str(15)), "reason": "max depth"}
+            return "undecided", boxes, {"undecided_box": (a.str(15), b.str(15)), "reason": f"max depth {max_depth}"}
         stack.append((mid, b, depth + 1))
         stack.append((a, mid, depth + 1))
-    return True, boxes, None
+    return "proved", boxes, None
 
 
-def certify_cos2_upper_bound(K: int, delta_over_pi: Fraction, claimed_sq, tol, max_boxes: int = 400000):
+def certify_cos2_upper_bound(K: int, delta_over_pi: Fraction, claimed_sq, tol, max_boxes: int = 400000,
+                             progress: Callable[[int], None] | None = None):
     """Branch-and-bound in arb: ``|Σ e^{2iθ_k}|² <= claimed_sq + tol`` over ALL configurations with gaps >= δ.
 
     Variables: the gap excesses ``e_k = g_k - δ >= 0`` (``Σ_k e_k = s = 2π - Kδ``), written by stick
@@ -449,8 +516,11 @@ def certify_cos2_upper_bound(K: int, delta_over_pi: Fraction, claimed_sq, tol, m
     parametrisation of the simplex: every box is feasible).  The rotation does not change the modulus.
     Each box is bounded by the mean-value form ``F(c) + Σ_i sup|∂F/∂u_i (box)| · halfwidth_i``; where
     ``∂F/∂u_i`` has a certain sign on a box, the box collapses onto the face where F is larger
-    (monotonicity test).  Returns ``(proved, boxes, witness)``; ``witness`` is a point with
-    ``F > claimed_sq + tol`` certified, or None.
+    (monotonicity test).  Returns ``(status, boxes, witness)``: ``"proved"`` (witness None),
+    ``"refuted"`` (witness: a point u of the cube, hence a feasible configuration, whose gaps are
+    listed, with ``F > claimed_sq + tol`` certified) or ``"undecided"`` (the box budget ran out;
+    the witness says how many boxes were done and how many were left).  ``progress(boxes)`` is
+    called every 256 boxes (a time budget may raise there).
     """
     import flint
 
@@ -461,7 +531,7 @@ def certify_cos2_upper_bound(K: int, delta_over_pi: Fraction, claimed_sq, tol, m
     slack_q = 2 - K * q  # units of π
     n = K - 1
     if slack_q == 0:
-        return True, 0, None  # only the regular K-gon; the attained check covers it
+        return "proved", 0, None  # only the regular K-gon, whose value is 0 <= claimed_sq
     s = pi * slack_q.numerator / slack_q.denominator
     zero = flint.arb(0)
 
@@ -498,8 +568,11 @@ def certify_cos2_upper_bound(K: int, delta_over_pi: Fraction, claimed_sq, tol, m
     while stack:
         lo, hi = stack.pop()
         boxes += 1
+        if progress is not None and boxes % 256 == 0:
+            progress(boxes)
         if boxes > max_boxes:
-            return False, boxes, {"reason": "box budget exhausted"}
+            return "undecided", boxes, {"reason": f"box budget exhausted ({max_boxes} boxes)",
+                                        "boxes_left": len(stack) + 1}
         box = [a.union(b) for a, b in zip(lo, hi)]
         _, g = F_and_grad(box)
         lo = [b if bool(gi > 0) else a for a, b, gi in zip(lo, hi, g)]  # F increases in u_i: face u_i = hi
@@ -508,7 +581,14 @@ def certify_cos2_upper_bound(K: int, delta_over_pi: Fraction, claimed_sq, tol, m
         half = [(b - a) / 2 for a, b in zip(lo, hi)]
         Fm, _ = F_and_grad(mid)
         if bool(Fm > bound):
-            return False, boxes, {"u": [float(x.mid()) for x in mid], "F": Fm.str(15)}
+            P, e = s, []
+            for x in mid:
+                e.append(P * x)
+                P = P * (1 - x)
+            gaps = [float((d + ei).mid()) for ei in e] + [float((2 * pi - d * n - sum(e, zero)).mid())]
+            return "refuted", boxes, {"u": [float(x.mid()) for x in mid], "gaps": gaps,
+                                      "sum_exp2i_abs_sq": Fm.str(15), "bound": bound.str(15),
+                                      "reason": "a feasible configuration above the bound (certified)"}
         _, g = F_and_grad([a.union(b) for a, b in zip(lo, hi)])
         ub = Fm + sum((abs(gi) * h for gi, h in zip(g, half)), zero)
         if bool(ub <= bound):
@@ -517,4 +597,86 @@ def certify_cos2_upper_bound(K: int, delta_over_pi: Fraction, claimed_sq, tol, m
         m = mid[j]
         stack.append((lo, hi[:j] + [m] + hi[j + 1:]))
         stack.append((lo[:j] + [m] + lo[j + 1:], hi))
-    return True, boxes, None
+    return "proved", boxes, None
+
+
+# --------------------------------------------------------------------------- symbolic machinery (L-D.3, T3.2 proofs)
+def sympy_run_sum(m, delta, centre=0):
+    """``Σ_{j<m} e^{2i(c + (j - (m-1)/2) δ)}`` summed by sympy for a symbolic (or integer) ``m``: the
+    run of m angles at spacing δ centred at c.  The generic branch of sympy's Piecewise is kept
+    (``e^{2iδ} != 1``: 0 < δ < π)."""
+    import sympy as sp
+
+    j = sp.Dummy("j", integer=True, nonnegative=True)
+    S = sp.summation(sp.exp(2 * sp.I * (centre + (j - (m - 1) / sp.Integer(2)) * delta)), (j, 0, m - 1))
+    return S.replace(lambda e: isinstance(e, sp.Piecewise), lambda e: e.args[-1][0])
+
+
+def sympy_is_zero(expr, half_angle=None) -> bool:
+    """True when sympy reduces ``expr`` to 0.  False means "not shown", never "shown non-zero".
+
+    Tried in turn: ``simplify``; the exponential form with exponents factored (so that e.g.
+    ``e^{iπ(m+1)/(m+1)}`` collapses); and, when ``half_angle`` (a positive symbol δ) is given, the
+    substitution δ = 2u followed by ``expand_trig`` (identities between δ and δ/2)."""
+    import sympy as sp
+
+    if sp.simplify(expr) == 0:
+        return True
+    e = sp.expand(expr.rewrite(sp.exp))
+    if sp.simplify(e) == 0:
+        return True
+    e = sp.powsimp(e, combine="exp")
+    e = e.replace(sp.exp, lambda a: sp.exp(sp.factor(sp.expand(a))))
+    if sp.simplify(e) == 0:
+        return True
+    if half_angle is not None:
+        u = sp.Dummy("u", positive=True)
+        e = sp.expand_trig(sp.expand(expr.subs(half_angle, 2 * u)))
+        if sp.simplify(e) == 0 or sp.simplify(sp.expand(e.rewrite(sp.exp))) == 0:
+            return True
+    return False
+
+
+def z3_runs_on_circle(runs: Sequence[str], extra: Callable | None = None) -> str:
+    """Can runs of these kinds sit together on the circle?  z3 (linear real arithmetic), for every δ.
+
+    A *run* is a maximal block of consecutive angles at spacing exactly δ; its length ``x = m δ``
+    (m angles) is a real ``x >= δ``; distinct runs are separated by free gaps ``> δ``.  Kinds:
+    ``"pos"`` (``x < π``: its Σ e^{2iθ} points along ``e^{2ic}`` with a positive factor, so a locally
+    optimal run is centred at c ∈ {0, π}), ``"neg"`` (π < x < 2π: centred at π/2 or 3π/2) and
+    ``"zero"`` (``x = π``: any centre).  Geometry, for every pair of runs i, j: the counter-clockwise
+    arc from c_i to c_j, and the one back, each contain the halves ``(x_i - δ)/2`` and ``(x_j - δ)/2``
+    and a free gap ``> δ``.  Besides, ``Σ x <= Kδ`` with ``3δ <= Kδ < 2π``.  ``π`` and ``Kδ`` are
+    real unknowns too: the answer holds for every K >= 3 and δ.  ``extra(z3, env)`` may add
+    constraints (``env``: ``p``, ``d``, ``X``, lists ``x``, ``c``).  Returns z3's ``"sat"`` /
+    ``"unsat"`` / ``"unknown"``.
+    """
+    import z3
+
+    p, d, X = z3.Reals("pi delta K_delta")
+    s = z3.Solver()
+    s.add(p > 0, d > 0, X >= 3 * d, X < 2 * p)
+    xs, cs = [], []
+    for i, kind in enumerate(runs):
+        x, c = z3.Real(f"x{i}"), z3.Real(f"c{i}")
+        s.add(x >= d)
+        if kind == "pos":
+            s.add(x < p, z3.Or(c == 0, c == p))
+        elif kind == "neg":
+            s.add(x > p, x < 2 * p, z3.Or(c == p / 2, c == 3 * p / 2))
+        elif kind == "zero":
+            s.add(x == p, c >= 0, c < 2 * p)
+        else:
+            raise ValueError(f"unknown run kind {kind!r}")
+        xs.append(x)
+        cs.append(c)
+    s.add(z3.Sum(xs) <= X if len(xs) > 1 else xs[0] <= X)
+    for i in range(len(runs)):
+        for j in range(i + 1, len(runs)):
+            D = z3.If(cs[j] - cs[i] >= 0, cs[j] - cs[i], cs[j] - cs[i] + 2 * p)
+            half = (xs[i] - d) / 2 + (xs[j] - d) / 2
+            g, h = z3.Real(f"g{i}_{j}"), z3.Real(f"h{i}_{j}")
+            s.add(g > d, h > d, D >= half + g, 2 * p - D >= half + h)
+    if extra is not None:
+        s.add(extra(z3, {"p": p, "d": d, "X": X, "x": xs, "c": cs}))
+    return str(s.check())

@@ -11,6 +11,13 @@ import pytest
 from numerics.circle_codes import (
     ARB,
     bisect_certify_negative,
+    certify_cos2_upper_bound,
+    exact_gaps_from_angles,
+    flipped_cluster_gaps,
+    sum_exp2i_abs_sq,
+    sympy_is_zero,
+    sympy_run_sum,
+    z3_runs_on_circle,
     circular_gaps,
     cluster_offsets,
     equal_norm_rank2_search,
@@ -20,6 +27,7 @@ from numerics.circle_codes import (
     ld3_optimal_angles,
     ld3_optimal_gaps,
     ld3_regime,
+    angles_from_gaps,
     max_cos2_search,
     one_vs_rest_margins,
     rank2_equal_norm_objective,
@@ -117,7 +125,83 @@ def test_one_vs_rest_margin_square():
 def test_cluster_offsets_and_bisection():
     assert cluster_offsets(5, "odd_two_clusters") == [Fraction(-1), Fraction(0), Fraction(1), Fraction(-1, 2), Fraction(1, 2)]
     with working_precision(64):
-        ok, boxes, wit = bisect_certify_negative(lambda x: x * x - 4, arb(-1), arb(1))
-        assert ok and wit is None
-        ok, boxes, wit = bisect_certify_negative(lambda x: x - 1, arb(0), arb(2))
-        assert not ok and wit is not None
+        status, boxes, wit = bisect_certify_negative(lambda x: x * x - 4, arb(-1), arb(1))
+        assert status == "proved" and wit is None
+        status, boxes, wit = bisect_certify_negative(lambda x: x - 1, arb(0), arb(2))
+        assert status == "refuted" and wit is not None
+        # x² - 1 < 0 on [-1/2, 1) fails only at the open end: undecided at the depth limit, never refuted
+        status, boxes, wit = bisect_certify_negative(lambda x: x * x - 1, arb(-1) / 2, arb(1), max_depth=12)
+        assert status == "undecided" and "max depth" in wit["reason"]
+        status, boxes, wit = bisect_certify_negative(lambda x: x * x - 1, arb(-1) / 2, arb(1), max_boxes=5)
+        assert status == "undecided" and "budget" in wit["reason"]
+
+
+def test_upper_bound_statuses():
+    """Proved, refuted with a feasible witness, and undecided when the box budget runs out."""
+    q = Fraction(1, 3)  # K = 3, δ = π/3 (two-cluster regime): max Σ cos 2θ = sin(π/2)/sin(π/6) = 2
+    with working_precision(64):
+        best = ld3_closed_form(3, arb.pi() / 3, ARB, "odd_two_clusters")
+        status, boxes, wit = certify_cos2_upper_bound(3, q, best ** 2, arb("0.01"))
+        assert status == "proved" and wit is None
+        status, boxes, wit = certify_cos2_upper_bound(3, q, arb(1), arb("0.01"))  # 1 < 4: refuted
+        assert status == "refuted" and min(wit["gaps"]) >= math.pi / 3 - 1e-12
+        assert abs(sum(wit["gaps"]) - 2 * math.pi) < 1e-9
+        status, boxes, wit = certify_cos2_upper_bound(3, q, best ** 2, arb("0.01"), max_boxes=3)
+        assert status == "undecided" and "budget" in wit["reason"]
+
+
+def test_sum_exp2i_and_exact_gaps():
+    with working_precision(128):
+        for K, frac in ((4, Fraction(1, 2)), (5, Fraction(9, 10)), (7, Fraction(1, 4))):
+            q = frac * Fraction(2, K)
+            v = sum_exp2i_abs_sq(ld3_optimal_gaps(K, q))
+            f = ld3_closed_form(K, arb.pi() * q.numerator / q.denominator, ARB, ld3_regime(K, q))
+            assert bool(abs(v - f * f) < arb(2) ** -100)
+    th = np.array(ld3_optimal_angles(5, Fraction(1, 5)))
+    g = exact_gaps_from_angles(th + 1e-13, Fraction(1, 5))
+    assert g is not None and sum(g) == 2 and min(g) >= Fraction(1, 5)
+    assert exact_gaps_from_angles(np.array([0.0, 0.1, 3.0]), Fraction(1, 2)) is None  # a gap below δ
+
+
+def test_flipped_configuration_is_infeasible_with_its_value():
+    K, q = 5, Fraction(9, 10) * Fraction(2, 5)  # single-run regime
+    g = flipped_cluster_gaps(K, q)
+    assert sum(g) == 2 and min(g) < q
+    th = np.array(angles_from_gaps([float(x) * math.pi for x in g], 0.0))
+    d = float(q) * math.pi
+    val = abs(np.sum(np.exp(2j * th)))
+    assert abs(val - abs(-math.cos(K * d / 2) / math.cos(d / 2))) < 1e-12
+
+
+def test_z3_run_geometry():
+    assert z3_runs_on_circle(["neg", "pos"]) == "unsat"
+    assert z3_runs_on_circle(["zero", "pos", "pos"]) == "unsat"
+    assert z3_runs_on_circle(["pos", "pos"]) == "sat"
+    assert z3_runs_on_circle(["pos", "pos"], lambda z3, env: env["c"][0] == env["c"][1]) == "unsat"
+    with pytest.raises(ValueError):
+        z3_runs_on_circle(["huge"])
+
+
+def test_sympy_helpers():
+    import sympy as sp
+
+    m = sp.Symbol("m", positive=True, integer=True)
+    d = sp.Symbol("delta", positive=True)
+    assert sympy_is_zero(sympy_run_sum(m, d) - sp.sin(m * d) / sp.sin(d))
+    assert not sympy_is_zero(sympy_run_sum(m, d) - sp.sin(m * d) / sp.sin(d / 2))
+    assert sympy_is_zero((1 - sp.cos(d)) / sp.sin(d) - sp.tan(d / 2), half_angle=d)
+
+
+def test_ld3_box_budget_miss_is_inconclusive_not_fail(monkeypatch):
+    """Issue 8: the branch-and-bound running out of boxes is INCONCLUSIVE (how far it got), never FAIL."""
+    import theorems.landscape.l_d_3 as ld3
+    from ncdepth.registry import Verdict
+    from ncdepth.runner import RunOptions, run_check
+
+    monkeypatch.setattr(ld3, "BNB_MAX_BOXES", 5)
+    check = next(c for c in ld3.CLAIM.checks if c.name == "upper_bound_certified")
+    result = run_check(ld3.CLAIM, check, RunOptions(K=(4,)))
+    assert result.verdict == Verdict.INCONCLUSIVE, result.summary()
+    assert "budget" in result.message and "cases proved" in result.message
+    result = run_check(ld3.CLAIM, check, RunOptions(K=(5, 7)))
+    assert result.verdict == Verdict.SKIP and "K <= 4" in result.message
