@@ -36,7 +36,6 @@ __all__ = [
     "circular_gaps",
     "ld3_regime",
     "ld3_closed_form",
-    "ld3_even_formula",
     "ld3_optimal_gaps",
     "angles_from_gaps",
     "ld3_optimal_angles",
@@ -137,11 +136,6 @@ def ld3_closed_form(K: int, delta, lib=math, regime: str | None = None):
     if regime == "odd_single_run":
         return -lib.sin(K * delta) / lib.sin(delta)
     raise ValueError(f"unknown regime {regime!r}")
-
-
-def ld3_even_formula(K: int, delta, lib=math, regime: str | None = None):
-    """``2 sin(Kδ/2)/sin δ`` for every K (the even formula; wrong for odd K: a negative control)."""
-    return 2 * lib.sin(K * delta / 2) / lib.sin(delta)
 
 
 def ld3_optimal_gaps(K: int, delta_over_pi: Fraction) -> list[Fraction]:

@@ -47,12 +47,14 @@ import numpy as np
 from ncdepth.registry import Check, Claim, Context, Domain, Level, Outcome, Part, Serves
 from numerics.circle_codes import (
     ARB,
+    angles_from_gaps,
     certify_cos2_upper_bound,
     exact_gaps_from_angles,
     ld3_closed_form,
     ld3_optimal_gaps,
     ld3_regime,
     max_cos2_search,
+    sum_cos2,
     sum_exp2i_abs_sq,
 )
 from numerics.intervals import arb, working_precision
@@ -87,13 +89,24 @@ FORMULAS: dict[str, Callable] = {
 }
 
 
-def _single_run_gaps(K: int, q: Fraction) -> list[Fraction]:
-    return [q] * (K - 1) + [2 - (K - 1) * q]
+def _derived(K: int, q: Fraction) -> tuple[list[Fraction], Fraction]:
+    """Gaps and first angle (units of π): clusters centred at 0 and π, or (odd K beyond 2π/(K+1)) the
+    run centred at π/2."""
+    gaps = ld3_optimal_gaps(K, q)
+    if ld3_regime(K, q) == "odd_single_run":
+        return gaps, Fraction(1, 2) - q * Fraction(K - 1, 2)
+    return gaps, -q * Fraction((K + 1) // 2 - 1, 2)
 
 
-CONSTRUCTIONS: dict[str, Callable[[int, Fraction], list[Fraction]]] = {
-    "derived": ld3_optimal_gaps,  # two clusters at 0 and π; one run for odd K beyond 2π/(K+1)
-    "single_run": _single_run_gaps,  # one run of K angles for every δ
+def _single_run(K: int, q: Fraction) -> tuple[list[Fraction], Fraction]:
+    """One run of K angles at spacing δ for every δ, centred at π/2 (or at 0 where its sum is positive)."""
+    centre = Fraction(0) if K * q < 1 else Fraction(1, 2)
+    return [q] * (K - 1) + [2 - (K - 1) * q], centre - q * Fraction(K - 1, 2)
+
+
+CONSTRUCTIONS: dict[str, Callable[[int, Fraction], tuple[list[Fraction], Fraction]]] = {
+    "derived": _derived,  # two clusters at 0 and π; one run for odd K beyond 2π/(K+1)
+    "single_run": _single_run,  # one run of K angles for every δ
 }
 
 # δ as fractions of 2π/K: small, middle, near the odd junction 2π/(K+1), and the K-gon end.
@@ -159,8 +172,8 @@ def global_search(ctx: Context, formula: str) -> Outcome:
 
 # --------------------------------------------------------------------------- certified
 def attained_certified(ctx: Context, construction: str) -> Outcome:
-    """The construction's gaps are exact rationals >= δ summing to 2π, and its |Σ e^{2iθ}| equals the
-    claimed form within 2^-150 in arb (after the best rotation): a certified attained value."""
+    """The construction's gaps are exact rationals >= δ summing to 2π; at its stated rotation Σ cos 2θ_k
+    equals the claimed form, and so does |Σ e^{2iθ}| (no rotation does better), within 2^-150 in arb."""
     build = CONSTRUCTIONS[construction]
     rows = []
     bits = 200
@@ -169,22 +182,25 @@ def attained_certified(ctx: Context, construction: str) -> Outcome:
         for i, K in enumerate(ctx.K):
             for q in _delta_grid(K, ctx.thorough):
                 regime = ld3_regime(K, q)
-                gaps = build(K, q)  # units of π, exact
+                gaps, start = build(K, q)  # units of π, exact
                 feasible = all(g >= q for g in gaps) and sum(gaps) == 2
                 value_sq = sum_exp2i_abs_sq(gaps)
+                rotated = sum_cos2(angles_from_gaps([_delta(g) for g in gaps], _delta(start), ARB), ARB)
                 claimed = ld3_closed_form(K, _delta(q), ARB, regime)
                 row = {"K": K, "delta_over_pi": str(q), "regime": regime, "feasible_exact": feasible,
+                       "first_angle_over_pi": str(start), "sum_cos2_at_rotation": rotated.str(25, radius=True),
                        "abs_sum_exp2i_squared": value_sq.str(25, radius=True), "closed_form": claimed.str(25, radius=True)}
                 rows.append(row)
                 if not feasible:
                     bad = min(range(len(gaps)), key=lambda k: gaps[k])
                     return Outcome.refuted({**row, "gaps_over_pi": [str(g) for g in gaps], "gap_index": bad,
                                             "why": f"gap {gaps[bad]}·π < δ: the construction is infeasible"}, {"cases": rows})
-                if bool(value_sq > claimed * claimed) or bool(value_sq < claimed * claimed) or bool(claimed < 0):
+                if (bool(value_sq > claimed * claimed) or bool(value_sq < claimed * claimed) or bool(claimed < 0)
+                        or bool(rotated > claimed) or bool(rotated < claimed)):
                     return Outcome.refuted({**row, "gaps_over_pi": [str(g) for g in gaps],
                                             "why": "the construction's value differs from the closed form (certified)"},
                                            {"cases": rows})
-                if not bool(abs(value_sq - claimed * claimed) < eps):
+                if not (bool(abs(value_sq - claimed * claimed) < eps) and bool(abs(rotated - claimed) < eps)):
                     return Outcome.undecided(f"K={K}, δ/π={q}: value and closed form not separated nor equal within 2^-150 "
                                              f"at {bits} bits", {"cases": rows})
             ctx.report((i + 1) / len(ctx.K), f"L-D.3 attained K={K}")

@@ -48,8 +48,10 @@ from numerics.circle_codes import (
     ARB,
     bisect_certify_negative,
     circular_gaps,
+    cluster_offsets,
     equal_norm_rank2_search,
     kgon_gram,
+    kgon_norm_sq,
     ld3_closed_form,
     one_vs_rest_margins,
     rank2_equal_norm_objective,
@@ -110,6 +112,15 @@ def _single_run_derivative_numerator(K: int, power: Fraction):
 
 GRID_POINTS = 64
 GRID_BITS = 256
+BISECTION_DEPTH = 40
+
+
+def _factorised(K: int, d, offsets, p):
+    """A·C·sin^{2-2p}(δ/2)/2^p with A = Σ (sin(cδ)/sin(δ/2))², C = Σ cos²(cδ) over the cluster offsets."""
+    h = (d / 2).sin()
+    A = sum((((d * c.numerator / c.denominator).sin() / h) ** 2 for c in offsets), arb(0))
+    C = sum(((d * c.numerator / c.denominator).cos() ** 2 for c in offsets), arb(0))
+    return A * C * h ** (2 - 2 * p) / arb(2) ** p
 
 
 def reduced_objective_certified(ctx: Context, power: str) -> Outcome:
@@ -122,11 +133,21 @@ def reduced_objective_certified(ctx: Context, power: str) -> Outcome:
         p = arb(pw.numerator) / pw.denominator
         for n, K in enumerate(ctx.K):
             prev = None
+            offsets = {r: cluster_offsets(K, r) for r in (("even",) if K % 2 == 0 else ("odd_two_clusters",))}
             for i in range(1, GRID_POINTS + 1):
                 q = Fraction(2 * i, K * GRID_POINTS)
                 d = arb.pi() * q.numerator / q.denominator
                 regime = "even" if K % 2 == 0 else ("odd_two_clusters" if q <= Fraction(2, K + 1) else "odd_single_run")
                 val = reduced_objective(K, d, ld3_closed_form(K, d, ARB, regime), p, ARB)
+                if regime != "odd_single_run":  # the factorised form (M1) from L-D.3's cluster offsets, evaluated
+                    fact = _factorised(K, d, offsets[regime], p)
+                    if not bool(abs(fact - val) < arb(2) ** -100 * abs(val)):
+                        row = {"K": K, "delta_over_pi": str(q), "quotient": val.str(20, radius=True),
+                               "factorised": fact.str(20, radius=True)}
+                        if bool(fact != val):
+                            return Outcome.refuted({**row, "why": "R = A·C·sin^(2-2p)(δ/2)/2^p fails here (certified)"},
+                                                   {"cases": rows})
+                        return Outcome.undecided(f"K={K}: quotient and factorised form not resolved ({row})", {"cases": rows})
                 if prev is not None and not bool(prev[1] > val):
                     row = {"K": K, "delta_a_over_pi": str(prev[0]), "delta_b_over_pi": str(q),
                            "R_a": prev[1].str(20, radius=True), "R_b": val.str(20, radius=True)}
@@ -138,7 +159,8 @@ def reduced_objective_certified(ctx: Context, power: str) -> Outcome:
             row = {"K": K, "grid_points": GRID_POINTS, "grid_decreasing": True}
             if K % 2 == 1:
                 status, boxes, wit = bisect_certify_negative(_single_run_derivative_numerator(K, pw),
-                                                             arb.pi() * 2 / (K + 1), arb.pi() * 2 / K)
+                                                             arb.pi() * 2 / (K + 1), arb.pi() * 2 / K,
+                                                             max_depth=BISECTION_DEPTH)
                 row.update({"single_run_range_over_pi": f"[{Fraction(2, K + 1)}, {Fraction(2, K)}]",
                             "derivative_status": status, "bisection_boxes": boxes})
                 if status == "refuted":
@@ -148,14 +170,15 @@ def reduced_objective_certified(ctx: Context, power: str) -> Outcome:
                     return Outcome.undecided(f"K={K}: bisection of R' undecided ({wit})", {"cases": rows})
             rows.append(row)
             ctx.report((n + 1) / len(ctx.K), f"T3.2 certified K={K}")
-    return Outcome.held({"cases": rows, "precision_bits": GRID_BITS, "grid_points": GRID_POINTS},
+    return Outcome.held({"cases": rows, "precision_bits": GRID_BITS, "grid_points": GRID_POINTS,
+                         "bisection_depth": BISECTION_DEPTH, "factorised_form_agrees_to": "2^-100 relative"},
                         established={"K": list(ctx.K),
                                      "delta": f"∈ {GRID_POINTS} grid points of (0, 2π/K] (values), all of [2π/(K+1), 2π/K] for odd K (R' < 0)"})
 
 
 # --------------------------------------------------------------------------- numeric
 NORMS = {
-    "claimed": lambda K: 1.0 / (1.0 - math.cos(2 * math.pi / K)),
+    "claimed": kgon_norm_sq,
     "sin_squared": lambda K: 1.0 / math.sin(math.pi / K) ** 2,
 }
 
@@ -319,9 +342,10 @@ CLAIM = Claim(
         ),
         Check(
             name="reduced_objective_certified", level=Level.CERTIFIED, fn=reduced_objective_certified,
-            description=("arb, independent of the factorisation: R(δ) from the closed form of M certainly decreases along "
-                         f"{GRID_POINTS} points of (0, 2π/K]; for odd K, R' < 0 on the whole single-run range by bisection"),
-            precision=f"arb {GRID_BITS} bits; bisection to depth 40",
+            description=("arb, independent of the proof: R(δ) from the closed form of M certainly decreases along "
+                         f"{GRID_POINTS} points of (0, 2π/K], where it also equals the factorised form A·C·sin^(2-2p)(δ/2)/2^p "
+                         "built from L-D.3's cluster offsets; for odd K, R' < 0 on the whole single-run range by bisection"),
+            precision=f"arb {GRID_BITS} bits; bisection to depth {BISECTION_DEPTH}",
             statement={"power": "2"},
             control={"power": "0"},
             control_description="R = (K² - M²)/4 (unit-norm columns): certified increasing along the grid",

@@ -161,8 +161,8 @@ def monotone_steps(power: Fraction) -> tuple[dict, ...]:
     got = _z3(s_range)
     out.append(_step("M5: 0 <= s <= min(δ, π - δ) <= π/2 on the range (K >= 3 real), so 0 <= sin s <= sin δ: 0 <= M <= 1",
                      "z3", got == "unsat", z3=got))
-    out.append(_step("M5: |M'| <= (K|cos Kδ| sin δ + |sin Kδ|)/sin²δ <= (K + 1)/sin δ (|sin Kδ| = M sin δ <= sin δ)", "sympy",
-                     True, note="triangle inequality on the M' formula above"))
+    out.append(_step("M5: |M'| <= (K|cos Kδ| sin δ + |sin Kδ|)/sin²δ <= (K + 1)/sin δ (|sin Kδ| = M sin δ <= sin δ)",
+                     "stated", True, note="the triangle inequality on the M' formula above, with |cos| <= 1"))
     out.append(_step("M5: (1 - cos δ)/sin δ = tan(δ/2) and sin δ/tan(δ/2) = 2cos²(δ/2)", "sympy",
                      sympy_is_zero((1 - sp.cos(d)) / sp.sin(d) - sp.tan(d / 2), half_angle=d)
                      and sympy_is_zero(sp.sin(d) / sp.tan(d / 2) - 2 * sp.cos(d / 2) ** 2, half_angle=d)))
