@@ -342,7 +342,7 @@ CLAIM = Claim(
             control_why=("'Σ cos 2θ is largest with every angle near 0' forgets that cos 2θ has period π: angles near π are "
                          "as good, so two clusters beat one"),
             K=tuple(range(3, 13)), thorough_K=tuple(range(3, 17)),
-            serves=Serves(K_max=24, K_max_thorough=48, what="multi-start search, K + 1 variables",
+            serves=Serves(K_max=16, K_max_thorough=24, what="multi-start search, K + 1 variables",
                           cost="starts x K per step; SLSQP ~K³"),
             covers=("maximum",), method="multi-start search",
         ),

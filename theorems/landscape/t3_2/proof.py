@@ -7,7 +7,6 @@ identities with symbolic K or m, z3 decisions over the reals).  Both checks are 
 
 from __future__ import annotations
 
-import math
 from fractions import Fraction
 from functools import lru_cache
 from typing import Callable
