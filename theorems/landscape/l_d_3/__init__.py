@@ -59,7 +59,7 @@ from numerics.circle_codes import (
 )
 from numerics.intervals import arb, working_precision
 
-from .proof import exchange_proof
+from . import proof as _proof
 
 # --------------------------------------------------------------------------- formulas
 # formula(K, delta, lib, regime) -> value; "claimed" is L-D.3 with the derived third case.
@@ -126,6 +126,12 @@ def _delta(q: Fraction):
     return arb.pi() * q.numerator / q.denominator
 
 
+# --------------------------------------------------------------------------- the proof (steps in proof.py)
+def exchange_proof(ctx: Context, formula: str) -> Outcome:
+    """Steps 1-6 of the docstring's proof for the given formula (see proof.exchange_proof)."""
+    return _proof.exchange_proof(ctx, formula)
+
+
 # --------------------------------------------------------------------------- numeric
 def global_search(ctx: Context, formula: str) -> Outcome:
     """Multi-start search over all gap vectors vs the formula, for every K and δ of the grid.
@@ -176,9 +182,9 @@ def attained_certified(ctx: Context, construction: str) -> Outcome:
     equals the claimed form, and so does |Σ e^{2iθ}| (no rotation does better), within 2^-150 in arb."""
     build = CONSTRUCTIONS[construction]
     rows = []
-    bits = 200
+    bits, eps_exp = 200, 150
     with working_precision(bits):
-        eps = arb(2) ** -150
+        eps = arb(2) ** -eps_exp
         for i, K in enumerate(ctx.K):
             for q in _delta_grid(K, ctx.thorough):
                 regime = ld3_regime(K, q)
@@ -201,10 +207,10 @@ def attained_certified(ctx: Context, construction: str) -> Outcome:
                                             "why": "the construction's value differs from the closed form (certified)"},
                                            {"cases": rows})
                 if not (bool(abs(value_sq - claimed * claimed) < eps) and bool(abs(rotated - claimed) < eps)):
-                    return Outcome.undecided(f"K={K}, δ/π={q}: value and closed form not separated nor equal within 2^-150 "
+                    return Outcome.undecided(f"K={K}, δ/π={q}: value and closed form not separated nor equal within 2^-{eps_exp} "
                                              f"at {bits} bits", {"cases": rows})
             ctx.report((i + 1) / len(ctx.K), f"L-D.3 attained K={K}")
-    return Outcome.held({"cases": rows, "precision_bits": bits, "equality_within": "2^-150", "cases_certified": len(rows)})
+    return Outcome.held({"cases": rows, "precision_bits": bits, "equality_within": f"2^-{eps_exp}", "cases_certified": len(rows)})
 
 
 BNB_MAX_BOXES = 60000
@@ -244,8 +250,9 @@ def upper_bound_certified(ctx: Context, formula: str) -> Outcome:
                 if status == "undecided":
                     return Outcome.undecided(f"K={K}, δ/π={q}: {witness['reason']} after {boxes} boxes "
                                              f"({done[0] - 1} of {total} cases proved)", ev)
+    fracs = sorted({q * Fraction(K, 2) for K in Ks for q in grids[K]})
     return Outcome.held({"cases": rows, "precision_bits": bits, "max_boxes": BNB_MAX_BOXES, "slack_times_K2": BNB_SLACK},
-                        established={"K": Ks, "delta": "∈ the grid points δ/(2π/K) ∈ {1/4, 1/2, 3/4, 9/10, 19/20, 99/100, 1, K/(K+1)} "
+                        established={"K": Ks, "delta": f"∈ {len(fracs)} points, δ/(2π/K) ∈ {{{', '.join(map(str, fracs))}}} "
                                                        f"(up to an additive slack {BNB_SLACK}·K² on |Σe^{{2iθ}}|²)"})
 
 

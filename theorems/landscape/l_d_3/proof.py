@@ -256,6 +256,14 @@ def proof_steps() -> tuple[dict, ...]:
 # --------------------------------------------------------------------------- step 6: compare with a formula
 REGIMES = ("even", "odd_two_clusters", "odd_single_run")
 
+ELEMENTARY_FACTS = (
+    "the feasible set (K angles, circular gaps >= δ) is compact, so F = Σ cos 2θ_k has a maximiser",
+    "max over rotations of Σ cos 2θ_k is |Σ e^{2iθ_k}|",
+    "sin > 0 on (0, π), sin < 0 on (π, 2π); cos is strictly decreasing on [0, π]",
+    "at a local maximum of a smooth function of one variable, F' = 0 and F'' <= 0",
+    "the arc between the centres of two runs holds half of each and at least one free gap (> δ)",
+)
+
 
 def _regime_interval(K: int, regime: str) -> tuple[Fraction, Fraction]:
     """δ/π range of a regime at K: (lo, hi] (lo = 0 for the two-cluster regimes)."""
@@ -310,7 +318,7 @@ def exchange_proof(ctx: Context, formula: str) -> Outcome:
     evidence = {"steps": steps, "steps_passed": len(steps) - len(failed), "steps_total": len(steps),
                 "derived_maximum": {"K even": "2 sin(Kδ/2)/sin δ", "K odd, δ <= 2π/(K+1)": "2 sin(Kδ/2) cos(δ/2)/sin δ",
                                     "K odd, δ > 2π/(K+1)": "-sin(Kδ)/sin δ"},
-                "formula": formula}
+                "formula": formula, "elementary_facts_used": list(ELEMENTARY_FACTS)}
     if failed:
         return Outcome.undecided(f"{len(failed)} proof step(s) not shown by sympy/z3: {failed}", evidence)
     ctx.report(0.7, "L-D.3 proof steps done")

@@ -29,8 +29,9 @@ Proof (every K >= 3; the steps are the records of ``reduction_all_K`` and ``mono
 * M6: both forms of M equal 1 at δ = 2π/(K+1) (L-D.3), so R is continuous and strictly decreasing on all
   of (0, 2π/K].  M7: the minimiser is δ = 2π/K; gaps >= 2π/K summing to 2π are all equal: the regular
   K-gon, with |g|² = 1/(1 - cos(2π/K)).
-* Independent routes: arb certifies R decreasing on a 64-point grid and R' < 0 on the single-run range by
-  bisection (K <= 64); a multi-start search over equal-norm rank-2 configurations finds nothing below
+* Independent routes: arb certifies R decreasing on a 64-point grid (where it also equals the factorised
+  form built from the cluster offsets) and R' < 0 on the single-run range by bisection (K = 3..32; 3..256
+  thorough); a multi-start search over equal-norm rank-2 configurations finds nothing below
   the K-gon (K <= 12); an independent max-min optimiser of the one-vs-rest margins of K unit vectors
   returns the regular K-gon (the softmax code of Jiang et al. 2023; K <= 8).
 """

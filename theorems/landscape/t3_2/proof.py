@@ -118,6 +118,10 @@ def monotone_steps(power: Fraction) -> tuple[dict, ...]:
     out.append(_step(f"M1: 4CS/(4(2 sin²(δ/2))^p) = A·C·sin^(2-2p)(δ/2)/2^p (p = {p})", "sympy",
                      sp.simplify(sp.powsimp(sp.expand_power_base(ident, force=True), force=True)) == 0))
     x = sp.Symbol("x", real=True)
+    out.append(_step("M1: per angle cos² + sin² = 1 and cos² - sin² = cos 2θ: C + S = K and C - S = Σ cos 2θ_k = M "
+                     "(L-D.3: the optimiser with clusters at 0 and π attains M)", "sympy",
+                     sp.simplify(sp.cos(x) ** 2 + sp.sin(x) ** 2 - 1) == 0
+                     and sp.simplify(sp.cos(x) ** 2 - sp.sin(x) ** 2 - sp.cos(2 * x)) == 0))
     out.append(_step("M1: cos²(π + x) = cos² x, sin²(π + x) = sin² x (the cluster at π)", "sympy",
                      sp.simplify(sp.cos(sp.pi + x) ** 2 - sp.cos(x) ** 2) == 0 and sp.simplify(sp.sin(sp.pi + x) ** 2 - sp.sin(x) ** 2) == 0))
     # M2: U_j = sin(jδ/2)/sin(δ/2) is a sum of cosines
