@@ -91,7 +91,7 @@ def local_perturbations(ctx: Context, point: str, L: int | None = None) -> Outco
     n = 1
     Ls = (L,) if L is not None else tuple(ctx.L)
     strategy = st.tuples(st.sampled_from(tuple(ctx.K)), st.sampled_from(Ls), st.sampled_from(DIRECTIONS),
-                         st.integers(0, 2**32 - 1), st.floats(-4.0, -1.5))
+                         st.integers(0, 2**32 - 1), st.floats(*LOG_T_RANGE))
     changes: dict[str, list[float]] = {d: [] for d in DIRECTIONS}
 
     def prop(x):
@@ -100,17 +100,17 @@ def local_perturbations(ctx: Context, point: str, L: int | None = None) -> Outco
         labels = class_labels(K, n)
         Z0 = logits_of(_base_point(point, K), n)
         Z, m = _perturbed(Z0, labels, point, direction, 10.0 ** log_t, rng)
-        feasible = float(np.min(margins(Z, labels))) >= 1 - 1e-12
+        feasible = float(np.min(margins(Z, labels))) >= 1 - FEASIBLE_SLACK
         f0, f = _schatten(Z0, L_), _schatten(Z, L_)
         changes[direction].append((f - f0) / f0)
-        return feasible and f > f0 * (1 + 1e-12), {"f_base": f0, "f_perturbed": f, "relative_change": (f - f0) / f0,
+        return feasible and f > f0 * (1 + STRICT_REL), {"f_base": f0, "f_perturbed": f, "relative_change": (f - f0) / f0,
                                                   "t": 10.0 ** log_t, "min_margin_before_repair": m,
                                                   "feasible": feasible}
 
     r = search(strategy, prop, examples=max(ctx.examples, 60), seed=ctx.seed)
-    ev = {"examples_run": r.examples_run, "point": point, "L": list(Ls), "t_range": [1e-4, 10 ** -1.5],
-          "directions": list(DIRECTIONS),
-          "tolerance": "strict increase: f > f0 (1 + 1e-12); feasibility min margin >= 1 - 1e-12",
+    ev = {"examples_run": r.examples_run, "point": point, "L": list(Ls), "t_range": [10**LOG_T_RANGE[0], 10**LOG_T_RANGE[1]],
+          "directions": list(DIRECTIONS), "strict_increase_rel": STRICT_REL, "feasibility_slack": FEASIBLE_SLACK,
+          "sv_zero_rtol": SV_ZERO_RTOL,
           "smallest_relative_change_by_direction": {d: (min(v) if v else None) for d, v in changes.items()},
           "repair": "rank_preserving only: divide by the min margin when it is below 1"}
     if r.holds:
@@ -120,7 +120,15 @@ def local_perturbations(ctx: Context, point: str, L: int | None = None) -> Outco
                                              "t": 10.0 ** log_t, **r.detail})
 
 
-def _local_solve(K: int, L: int, start: str, rng: np.random.Generator, noise: float = 0.05) -> dict:
+SLSQP_OPTIONS = {"maxiter": 2000, "ftol": 1e-13}
+START_NOISE = 0.05  # Gaussian noise, relative to the RMS entry of the balanced start
+ACCEPT = {"dist_to_dnc_rel": 1e-4, "objective_rel": 1e-6, "margin_slack": 1e-8}
+STRICT_REL = 1e-12  # local_perturbations: f > f0 (1 + STRICT_REL)
+FEASIBLE_SLACK = 1e-12  # min margin >= 1 - FEASIBLE_SLACK
+LOG_T_RANGE = (-4.0, -1.5)
+
+
+def _local_solve(K: int, L: int, start: str, rng: np.random.Generator, noise: float = START_NOISE) -> dict:
     """SLSQP on the factors of (P_L) (n = 1, d = K) from a perturbed balanced start."""
     n, d = 1, K
     labels = class_labels(K, n)
@@ -158,7 +166,7 @@ def _local_solve(K: int, L: int, start: str, rng: np.random.Generator, noise: fl
 
     res = minimize(lambda x: 0.5 * float(x @ x), x0, jac=lambda x: x, method="SLSQP",
                    constraints=[{"type": "ineq", "fun": cons, "jac": cons_jac}],
-                   options={"maxiter": 2000, "ftol": 1e-13})
+                   options=dict(SLSQP_OPTIONS))
     Z = product(unpack(res.x))
     Zd = logits_of(dnc_mean_logits(K), n)
     return {"objective": float(res.fun), "dist_to_dnc_rel": float(np.linalg.norm(Z - Zd) / np.linalg.norm(Zd)),
@@ -175,9 +183,10 @@ def local_optimizer_returns(ctx: Context, start: str) -> Outcome:
             r["V_DNC"] = v_dnc
             r["dnc_suboptimal"] = cp_beats_dnc_exact(K, L, "centred")
             rows[f"{K},{L}"] = r
-            back = r["dist_to_dnc_rel"] < 1e-4 and abs(r["objective"] - v_dnc) < 1e-6 * v_dnc and r["min_margin"] > 1 - 1e-8
+            back = (r["dist_to_dnc_rel"] < ACCEPT["dist_to_dnc_rel"] and abs(r["objective"] - v_dnc) < ACCEPT["objective_rel"] * v_dnc
+                    and r["min_margin"] > 1 - ACCEPT["margin_slack"])
             if not back:
                 return Outcome(False, {"runs": rows}, counterexample={"K": K, "L": L, "start": start, **r})
-    return Outcome(True, {"runs": rows, "optimiser": "scipy SLSQP on all factors, d = K, n = 1, ftol 1e-13",
-                          "start_noise": "5% of the factor norm, Gaussian", "accept": "rel. distance to DNC < 1e-4"})
+    return Outcome.held({"runs": rows, "optimiser": {"method": "SLSQP", **SLSQP_OPTIONS, "d": "K", "n": 1},
+                         "start_noise_relative": START_NOISE, "accept": dict(ACCEPT)})
 

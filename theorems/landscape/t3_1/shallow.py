@@ -8,13 +8,18 @@ from fractions import Fraction
 import numpy as np
 import sympy as sp
 
-from ncdepth.registry import Context, Outcome
+from ncdepth.registry import BudgetExhausted, Context, Outcome
 from numerics.certificates import exact_margins, nuclear_norm_ball, nuclear_norm_bracket
 from numerics.constructions import cross_polytope_mean_logits, dnc_mean_logits, logits_of, pl_value, singular_values_claimed
 from numerics.deep_ufm import class_labels
 from numerics.intervals import arb, exact, working_precision
 
 from ._common import _cp_kind
+
+
+CLARABEL_SETTINGS = {"solver": "CLARABEL", "tol_gap_abs": 1e-12, "tol_gap_rel": 1e-12, "tol_feas": 1e-12}
+MAX_DENOMINATOR = 10**8  # multipliers and primal rounded to fractions with denominators up to this
+CERT_PREC = 200  # bits
 
 
 def _solve_l1(K: int, n: int):
@@ -28,9 +33,9 @@ def _solve_l1(K: int, n: int):
     own = cp.sum(cp.multiply(Y, Z), axis=0)
     con = cp.multiply(1 - Y, cp.reshape(own, (1, N), order="C") - Z) >= 1 - Y
     prob = cp.Problem(cp.Minimize(cp.normNuc(Z)), [con])
-    prob.solve(solver="CLARABEL", tol_gap_abs=1e-12, tol_gap_rel=1e-12, tol_feas=1e-12)
+    prob.solve(**CLARABEL_SETTINGS)
     if prob.status != "optimal":
-        raise RuntimeError(f"CLARABEL status {prob.status} at K={K}, n={n}")
+        raise BudgetExhausted(f"CLARABEL ended with status {prob.status!r} at K={K}, n={n} (not 'optimal')")
     return Z.value, con.dual_value, float(prob.value), labels
 
 
@@ -44,11 +49,11 @@ def l1_nuclear_norm_certificate(ctx: Context, claimed_optimum: str) -> Outcome:
             t0 = time.perf_counter()
             Zs, mu, val, labels = _solve_l1(K, n)
             t_solve = time.perf_counter() - t0
-            br = nuclear_norm_bracket(Zs, mu, labels)
+            br = nuclear_norm_bracket(Zs, mu, labels, max_denominator=MAX_DENOMINATOR, prec=CERT_PREC)
             t_cert = time.perf_counter() - t0 - t_solve
             Zbar = dnc_mean_logits(K) if claimed_optimum == "dnc" else cross_polytope_mean_logits(K)
             kind = "dnc" if claimed_optimum == "dnc" else _cp_kind(K, "plain")
-            with working_precision(200):
+            with working_precision(CERT_PREC):
                 claimed = arb(1) * pl_value(singular_values_claimed(kind, K, n), 1,
                                             root=lambda x, q: exact(Fraction(x)).sqrt())
                 # certainly inside [lower end of the lower-bound ball, upper end of the upper-bound ball]
@@ -58,7 +63,7 @@ def l1_nuclear_norm_certificate(ctx: Context, claimed_optimum: str) -> Outcome:
                 # rigorously (charpoly roots of the exact Gram n M_K): a second rigorous upper bound
                 dnc_exact = logits_of(dnc_mean_logits(K, exact_arith=True), n)
                 dnc_feasible = min(exact_margins(dnc_exact, labels)) >= 1
-                v_dnc = nuclear_norm_ball(dnc_exact, 200)
+                v_dnc = nuclear_norm_ball(dnc_exact, CERT_PREC)
                 gap_dnc = v_dnc - br["lower"]
             Zc = logits_of(Zbar, n)
             shape_err = float(np.linalg.norm(Zs - Zc) / np.linalg.norm(Zc))
@@ -73,8 +78,10 @@ def l1_nuclear_norm_certificate(ctx: Context, claimed_optimum: str) -> Outcome:
                     or not dnc_feasible:
                 return Outcome(False, {"rows": rows}, counterexample={"K": K, "n": n, "L": 1,
                                                                       "claimed": claimed_optimum, **row})
-    return Outcome(True, {"rows": rows, "solver": "cvxpy CLARABEL, tol_gap_abs = tol_gap_rel = tol_feas = 1e-12",
-                          "certificate": "rounded multipliers (denominators <= 1e8) + repaired primal, flint charpoly roots at 200 bits"})
+    return Outcome.held({"rows": rows, "solver": dict(CLARABEL_SETTINGS), "max_denominator": MAX_DENOMINATOR,
+                         "precision_bits": CERT_PREC,
+                         "certificate": "rounded multipliers + repaired primal, flint charpoly roots"},
+                        established={"K": list(ctx.K), "L": [1], "n": list(ns)})
 
 
 def l1_uniform_dual_all_K(ctx: Context, claimed_optimum: str) -> Outcome:

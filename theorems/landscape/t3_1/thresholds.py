@@ -83,7 +83,8 @@ def threshold_equivalence(ctx: Context, even_exponent: str) -> Outcome:
             if claimed != cp_beats_dnc_exact(Kv, Lv):
                 return Outcome(False, ev, counterexample={"K": Kv, "L": Lv, "claimed_threshold": claimed,
                                                          "V_CP < V_DNC (exact)": not claimed})
-    return Outcome(False, ev, counterexample={"note": "not identically equivalent", "diff_even": str(diff_even)})
+    return Outcome.undecided(f"the threshold is not identically V_CP/V_DNC < 1 (even difference {diff_even}) but no "
+                             "(K, L) with K < 200, L < 40 separates them", ev)
 
 
 
@@ -108,7 +109,7 @@ def region_for_all_K_L(ctx: Context, even_exponent: str) -> Outcome:
     ev["increasing in k (k > 1)"] = bool(inc_k)
     ev["non-decreasing in L (L > 0)"] = bool(inc_L)
     if not (inc_k and inc_L):
-        return Outcome(False, ev, counterexample={"why": "monotonicity not proved", "dg/dk": str(dg_dk), "dg/dL": str(dg_dL)})
+        return Outcome.undecided(f"sympy did not prove the monotonicity (dg/dk = {dg_dk}, dg/dL = {dg_dL})", ev)
     # sup over k of g(k, 1) is -e(1) log 2 (k -> oo): no k wins at L = 1 iff e(1) >= 0
     e1 = sp.Rational(e.subs(L, 1))
 
@@ -179,14 +180,21 @@ def region_for_all_K_L(ctx: Context, even_exponent: str) -> Outcome:
     ev["centred: L = 1 never (gap < 0 for all K > 1, n > 0)"] = L1_never
     ok_z3 = (z3_L2 == "unsat" and z3_L3 == "unsat" and z3_L1 == "unsat")
     mismatch = {r: (derived[r], CLAIMED_REGION[r]) for r in CLAIMED_REGION if derived[r] != CLAIMED_REGION[r]}
-    if mismatch or not k2_never:
-        ce = {"rows_differing (derived, claimed)": mismatch}
-        if derived["L=1"] is not None:
-            ce.update({"K": derived["L=1"], "L": 1, "claimed threshold holds": True,
-                       "V_CP < V_DNC": cp_beats_dnc_exact(derived["L=1"], 1)})
-        return Outcome(False, ev, counterexample=ce)
+    if mismatch:
+        row, (got, want) = next(iter(mismatch.items()))
+        Lc = {"L=1": 1, "L=2": 2, "L>=3": 3}[row]
+        Kc = min(x for x in (got, want) if x is not None)
+        return Outcome.refuted({"K": Kc, "L": Lc, "rows_differing (derived from the threshold, claimed)": mismatch,
+                                "threshold claims DNC beaten": got is not None and Kc >= got,
+                                "the region claims DNC beaten": want is not None and Kc >= want,
+                                "V_CP < V_DNC (exact, even K or centred odd K)": cp_beats_dnc_exact(Kc, Lc, "centred")},
+                               ev)
+    if not k2_never:
+        return Outcome.refuted({"K": 3, "why": "the claimed threshold lets the K = 3 construction win for some L",
+                                "1 + e(L)": str(sp.simplify(1 + e))}, ev)
     if not (ok_z3 and K3_never and centred_52_loses and L1_never):
-        return Outcome(False, ev, counterexample={"why": "an independent route disagrees"})
+        return Outcome.undecided("an independent route (z3, the K = 3 convexity, the (5, 2) ball or the L = 1 "
+                                 "centred gap) did not confirm the derived region", ev)
     ev["conclusion"] = ("for K >= 4: DNC beaten iff (L = 2, K >= 6) or (L >= 3, K >= 4); "
                         "(L = 2, K in {4, 5}) and L = 1 undecided by the construction; same for both odd variants")
     return Outcome(True, ev)
@@ -299,9 +307,16 @@ def threshold_table(ctx: Context, even_exponent: str) -> Outcome:
         return Outcome(False, ev, counterexample={"L": L, "K": Kc, "exact integer crossing": ks,
                                                  "claimed threshold crossing (arb)": ka,
                                                  "rows_mismatched": len(row_mismatch)})
-    if float_disagree or centred_bad or undecided:
-        return Outcome(False, ev, counterexample={"why": "routes disagree"})
-    return Outcome(True, ev, figures=[_table_figure()])
+    if centred_bad:
+        Kc, Lc = centred_bad[0]
+        return Outcome.refuted({"K": Kc, "L": Lc, "why": "the centred odd cross-polytope's comparison at this row "
+                                "boundary differs from the even-form row (direct arb and/or algebraic form)",
+                                "V_CP < V_DNC (centred, arb)": cp_beats_dnc_exact(Kc, Lc, "centred")}, ev)
+    if undecided or float_disagree:
+        return Outcome.undecided(f"arb could not place {len(undecided)} row crossings at 128 bits; float64 disagrees "
+                                 f"with the exact rows at {float_disagree} cells", ev)
+    return Outcome.held(ev, figures=[_table_figure()],
+                        established={"K": f"∈ [3, {K_max}]", "L": f"∈ [1, {L_max}]"})
 
 
 def _table_figure():
