@@ -227,7 +227,7 @@ CHECKS = (
         control={"quotient": "none"},
         control_description="DNC a strict local minimum in θ itself (no gauge term; an exact kernel vector refutes it)",
         control_why=_GAUGE_CONTROL_WHY,
-        K=(3, 4, 6, 8), L=(1, 2, 3, 6),
+        K=(3, 4, 6, 8), L=(1, 2, 4),
         thorough_K=(3, 4, 5, 6, 8, 12, 16), thorough_L=(1, 2, 3, 4, 6, 8, 12, 16),
         serves=Serves(K_max=16, L_max=16, pair=_pairs(600, 4352),
                       pair_text="(L+1)K² <= 600 parameters (<= 4352 with --profile thorough)",
