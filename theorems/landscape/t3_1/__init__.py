@@ -103,11 +103,11 @@ CHECKS = (
         name="constructions_on_factors", level=Level.NUMERIC, fn=constructions_on_factors,
         description=("DNC and cross-polytope (K even; K odd plain and centred singleton) built as balanced factor "
                      "matrices from their closed-form SVDs with a random Householder gauge per inner space, "
-                     "d = K + 1, n in {1, 2, 3} (n = 1 above K = 64); margins exact (integers) >= 1 and tight; "
-                     "singular values of Zbar (dense) against the claimed ones; the product of the factors "
-                     "against Z (every column when N <= 64, else 6 Gaussian probes); Eq. 2 balancedness on "
-                     "probes; ½Σ||F||² on the factors against the closed forms; which construction wins against "
-                     "the exact threshold."),
+                     "d = K + 1, n in {1, 2, 3} (above K = 64: n = 1, odd K without the plain singleton); margins exact (integers) >= 1 and tight; "
+                     "singular values of Zbar (dense up to K = 256, else the closed-form SVD the next two tests "
+                     "verify) against the claimed ones; the product of the factors against Z (every column when "
+                     "N <= 64, else 4 Gaussian probes); Eq. 2 balancedness on probes; ½Σ||F||² on the factors "
+                     "against the closed forms; which construction wins against the exact threshold."),
         precision="margins exact (integers); float64, relative tolerance 1e-11",
         statement={"pair_sigma_sq_per_n": 4},
         control={"pair_sigma_sq_per_n": 2},
