@@ -201,3 +201,28 @@ def test_integer_nullspace():
     assert len(basis) == 2
     for v in basis:
         assert all(sum(int(M[i, j]) * int(v[j]) for j in range(3)) == 0 for i in range(2))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_certificate_bounds_against_exact_residuals(seed):
+    """Exact route: its residual row sum equals an independent Python-integer computation with the same rounding
+    of R.  Float route: its bound is at least the exact max row sum of |A - τI - R R^T| (R the float factor)."""
+    from numerics.certificates import _exact_residual_rowsum, certify_positive_definite
+
+    rng = np.random.default_rng(seed)
+    n = 10
+    B = rng.integers(-50, 51, size=(n, n)).astype(float)
+    A = B @ B.T + 3 * np.eye(n)
+    tau = 2
+    R = np.linalg.cholesky(A - tau * np.eye(n))
+    t = 50 - int(np.ceil(np.log2(float(np.max(np.abs(R))))))
+    Rt = [[int(v) for v in row] for row in np.rint(np.ldexp(R, t)).astype(np.int64)]
+    E = [[(int(A[i, j]) - (tau if i == j else 0)) * 4**t - sum(Rt[i][k] * Rt[j][k] for k in range(n))
+          for j in range(n)] for i in range(n)]
+    assert _exact_residual_rowsum(A, tau, R) == (max(sum(abs(v) for v in row) for row in E), 4**t)
+    Rq = [[Fraction(float(x)) for x in row] for row in R]
+    exact = max(sum(abs(Fraction(int(A[i, j])) - (tau if i == j else 0) - sum(Rq[i][k] * Rq[j][k] for k in range(n)))
+                    for j in range(n)) for i in range(n))
+    cert = certify_positive_definite(A, tau, exact_max_dim=0)
+    assert cert["certified"] and cert["route"] == "float a priori"
+    assert cert["residual_rowsum_bound"] >= float(exact), (cert, float(exact))
