@@ -20,7 +20,7 @@ Thresholds.  With ``p = L + 1`` and the (P_L) values
   for L >= 2 equivalently ``K (K-1)^L (1 - 2^{(1-L)/(1+L)})^{L+1} > 1``; never for L = 1
 
 The integer forms are derived in :func:`cp_beats_dnc_exact`'s docstring and proved
-equivalent to ``V_CP < V_DNC`` symbolically in ``theorems/landscape/t3_1.py``.
+equivalent to ``V_CP < V_DNC`` symbolically in ``theorems/landscape/t3_1/thresholds.py``.
 """
 
 from __future__ import annotations

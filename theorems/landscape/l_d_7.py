@@ -8,7 +8,9 @@ Statement.  For a K x N matrix Z with singular values σ_i and p = L + 1 factors
 attained by the balanced SVD factors (every factor has singular values σ_i^{1/p}).
 Hence the global minimum of (P_L) is ``(p/2) min Σ_i σ_i^{2/p}`` over margin-feasible Z.
 
-Proof (no citation; every algebraic step is run in sympy by ``schatten_identity_proof``).
+Proof (no citation; every algebraic step is run in sympy by ``schatten_identity_proof``: (d) and (e) with
+matrix / non-commutative symbols, i.e. for factors of any size; the size-independent facts (a), (c), (f) on
+symbolic instances of a fixed small size).
 Let Z = U_r Σ V_r^T (r = rank Z, Σ = diag(σ_1..σ_r) invertible), any inner widths d_j >= r.
  (a) Reduction.  For a factorisation of Z put A_p' = U_r^T A_p and A_1' = A_1 V_r: then
      A_p' ... A_1' = U_r^T Z V_r = Σ and ||U_r^T A_p||_F <= ||A_p||_F, ||A_1 V_r||_F <= ||A_1||_F
