@@ -47,6 +47,7 @@ def diagonal_dominance_holds(Z: np.ndarray) -> bool:
 
 # --------------------------------------------------------------------------- z3
 Z3_TIMEOUT_MS = 20000
+LP_METHOD = "highs"
 Z3_K_MAX = 6
 
 
@@ -146,7 +147,7 @@ def lp_feasible(V: np.ndarray) -> tuple[bool, np.ndarray | None]:
             rows.append(a.ravel())  # -(U_c - U_c2).V_c <= -1
             rhs.append(-1.0)
     res = linprog(np.zeros(K * r), A_ub=np.array(rows), b_ub=np.array(rhs), bounds=[(None, None)] * (K * r),
-                  method="highs")
+                  method=LP_METHOD)
     if res.status == 0:
         return True, res.x.reshape(K, r)
     if res.status == 2:
@@ -172,7 +173,7 @@ def fuzz_lp(ctx: Context, rank: int) -> Outcome:
 
     res = search(strategy, prop, examples=ctx.examples, seed=ctx.seed)
     if res.holds:
-        return Outcome.held({"examples_run": res.examples_run, "rank": rank, "solver": "scipy linprog, method highs"})
+        return Outcome.held({"examples_run": res.examples_run, "rank": rank, "solver": {"scipy.optimize.linprog": LP_METHOD}})
     K, seed, log_scale = res.counterexample
     return Outcome.refuted({"K": K, "rank": rank, "seed": seed, **res.detail},
                            {"examples_run": res.examples_run, "rank": rank})
