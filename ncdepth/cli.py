@@ -124,7 +124,14 @@ def claim_path(claim: Claim) -> str:
     """The module that defines ``claim``, relative to the project root when possible."""
     import inspect
 
-    mod = sys.modules.get(claim.checks[0].fn.__module__)
+    name = claim.checks[0].fn.__module__
+    mod = sys.modules.get(name)
+    # a claim split into a package defines CLAIM in its __init__: report the package, not a step module
+    while "." in name:
+        name = name.rsplit(".", 1)[0]
+        if getattr(sys.modules.get(name), "CLAIM", None) is claim:
+            mod = sys.modules[name]
+            break
     path = Path(inspect.getsourcefile(mod) if mod else "?")
     try:
         return str(path.resolve().relative_to(Path(__file__).resolve().parents[1]))

@@ -20,7 +20,7 @@ Thresholds.  With ``p = L + 1`` and the (P_L) values
   for L >= 2 equivalently ``K (K-1)^L (1 - 2^{(1-L)/(1+L)})^{L+1} > 1``; never for L = 1
 
 The integer forms are derived in :func:`cp_beats_dnc_exact`'s docstring and proved
-equivalent to ``V_CP < V_DNC`` symbolically in ``theorems/landscape/t3_1.py``.
+equivalent to ``V_CP < V_DNC`` symbolically in ``theorems/landscape/t3_1/thresholds.py``.
 """
 
 from __future__ import annotations
@@ -48,6 +48,12 @@ __all__ = [
     "even_form_crossing",
     "cp_beats_dnc_exact",
     "centred_odd_gap_arb",
+    "CONSTRUCTIONS",
+    "integer_mean_logits",
+    "exact_column_margins",
+    "known_svd",
+    "householder_vectors",
+    "balanced_factor_stream",
 ]
 
 SINGLETONS = ("plain", "centred")
@@ -231,3 +237,152 @@ def cp_beats_dnc_exact(K: int, L: int, singleton: str = "plain") -> bool:
         if g < 0:
             return False
     raise ArithmeticError(f"could not decide the centred odd threshold at K={K}, L={L}")
+
+
+# --------------------------------------------------------------------------- structured constructions
+CONSTRUCTIONS = ("dnc", "cp_even", "cp_odd_plain", "cp_odd_centred")
+
+
+def _construction(construction: str, K: int) -> int:
+    K = require_classes(K, 2 if construction == "dnc" else 3)
+    if construction not in CONSTRUCTIONS:
+        raise ValueError(f"construction must be one of {CONSTRUCTIONS}, got {construction!r}")
+    if construction == "cp_even" and K % 2:
+        raise ValueError(f"cp_even needs an even K, got {K}")
+    if construction.startswith("cp_odd") and K % 2 == 0:
+        raise ValueError(f"{construction} needs an odd K, got {K}")
+    return K
+
+
+def integer_mean_logits(construction: str, K: int) -> tuple[np.ndarray, int]:
+    """``(Zint, D)`` with the mean logits ``Zbar = Zint / D`` exactly (int64; D = K for DNC and the centred
+    singleton, 1 otherwise); O(K²), the same matrices as :func:`dnc_mean_logits` and
+    :func:`cross_polytope_mean_logits`."""
+    K = _construction(construction, K)
+    if construction == "dnc":
+        return K * np.eye(K, dtype=np.int64) - np.ones((K, K), dtype=np.int64), K
+    D = K if construction == "cp_odd_centred" else 1
+    Z = np.zeros((K, K), dtype=np.int64)
+    b = np.arange(K // 2)
+    Z[2 * b, 2 * b] = Z[2 * b + 1, 2 * b + 1] = D
+    Z[2 * b, 2 * b + 1] = Z[2 * b + 1, 2 * b] = -D
+    if construction == "cp_odd_plain":
+        Z[K - 1, K - 1] = 1
+    elif construction == "cp_odd_centred":
+        Z[:, K - 1] = -1
+        Z[K - 1, K - 1] = K - 1
+    return Z, D
+
+
+def exact_column_margins(Zint: np.ndarray, D: int) -> list[Fraction]:
+    """``Zbar[c, c] - max_{c' != c} Zbar[c', c]`` for ``Zbar = Zint / D``, exactly (integer arithmetic)."""
+    Zint = np.asarray(Zint, dtype=np.int64)
+    K = Zint.shape[0]
+    off = Zint.copy()
+    off[np.arange(K), np.arange(K)] = np.iinfo(np.int64).min
+    gaps = np.diag(Zint) - off.max(axis=0)
+    return [Fraction(int(g), int(D)) for g in gaps]
+
+
+def known_svd(construction: str, K: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The closed-form thin SVD ``Zbar = U diag(σ) V^T`` of a construction (float64, O(K²)):
+
+    * DNC: ``U = V`` = the first K-1 columns of the Householder reflection swapping ``e_K`` and
+      ``1/√K`` (an orthonormal basis of ``1^⊥``), σ = 1;
+    * cross-polytope pairs: ``u = v = (e_{2b} - e_{2b+1})/√2``, σ = 2;
+    * odd plain singleton: ``u = v = e_K``, σ = 1; odd centred singleton: ``u = M_K e_K / ||M_K e_K||``,
+      ``v = e_K``, ``σ = sqrt((K-1)/K)`` (u is orthogonal to every pair vector, v to every pair column).
+    """
+    K = _construction(construction, K)
+    if construction == "dnc":
+        w = np.full(K, 1.0 / np.sqrt(K))
+        w[K - 1] -= 1.0
+        w /= np.linalg.norm(w)
+        Q = np.eye(K) - 2.0 * np.outer(w, w)
+        U = Q[:, : K - 1]
+        return U, np.ones(K - 1), U.copy()
+    pairs = K // 2
+    U = np.zeros((K, pairs + (K % 2)))
+    b = np.arange(pairs)
+    U[2 * b, b] = 1 / np.sqrt(2.0)
+    U[2 * b + 1, b] = -1 / np.sqrt(2.0)
+    sigma = [2.0] * pairs
+    V = U.copy()
+    if construction == "cp_odd_plain":
+        U[K - 1, pairs] = V[K - 1, pairs] = 1.0
+        sigma.append(1.0)
+    elif construction == "cp_odd_centred":
+        u = -np.ones(K) / K
+        u[K - 1] += 1.0
+        U[:, pairs] = u / np.linalg.norm(u)
+        V[K - 1, pairs] = 1.0
+        sigma.append(float(np.sqrt((K - 1) / K)))
+    return U, np.array(sigma), V
+
+
+def householder_vectors(d: int, k: int, rng: np.random.Generator) -> np.ndarray:
+    """k random unit vectors (rows): the orthogonal gauge ``Q = (I - 2 w_1 w_1^T) ... (I - 2 w_k w_k^T)``."""
+    W = rng.standard_normal((k, d))
+    return W / np.linalg.norm(W, axis=1, keepdims=True)
+
+
+# The O(d²) steps below are memory-bound; they use einsum, not BLAS level 1-2 calls, whose thread pools
+# stall badly when the machine is oversubscribed (measured: 5-10x slower at load 8 on 2 cores).
+def _vec_mat(w: np.ndarray, X: np.ndarray) -> np.ndarray:
+    return np.einsum("i,ij->j", w, X)
+
+
+def _mat_vec(X: np.ndarray, w: np.ndarray) -> np.ndarray:
+    return np.einsum("ij,j->i", X, w)
+
+
+def _reflect_left(Ws: np.ndarray, X: np.ndarray) -> np.ndarray:
+    """``Q X`` for ``Q = H_1 ... H_k``, H_i = I - 2 w_i w_i^T, in O(k d cols) (a copy of X is updated)."""
+    X = np.array(X, dtype=float, copy=True)
+    for w in Ws[::-1]:
+        X -= 2.0 * np.outer(w, _vec_mat(w, X))
+    return X
+
+
+def _reflect_right_transpose(X: np.ndarray, Ws: np.ndarray) -> np.ndarray:
+    """``X Q^T`` for ``Q = H_1 ... H_k`` (Q^T = H_k ... H_1), in O(k rows d)."""
+    X = np.array(X, dtype=float, copy=True)
+    for w in Ws[::-1]:  # X H_k first, then H_{k-1}, ..., H_1 (each H_i symmetric)
+        X -= 2.0 * np.outer(_mat_vec(X, w), w)
+    return X
+
+
+def balanced_factor_stream(U: np.ndarray, sigma: np.ndarray, V: np.ndarray, n: int, L: int, d: int,
+                           rng: np.random.Generator | None, reflections: int = 1):
+    """Yield the balanced factors ``F_0 = H, F_1, ..., F_L`` of ``Z = (U diag(σ) V^T) ⊗ 1_n^T`` one at a time
+    (dense arrays; O(d² + dN) memory), with orthogonal gauges ``Q_l`` that are products of ``reflections``
+    random Householder reflections (identity when ``rng`` is None):
+    ``H = Q_1 [S Ṽ^T; 0]``, ``W_l = Q_{l+1} diag(S, 0) Q_l^T``, ``W_L = [U S, 0] Q_L^T`` with
+    ``S = (√n σ)^{1/(L+1)}`` and ``Ṽ = (V ⊗ 1_n)/√n`` (so Z = U (√n σ) Ṽ^T)."""
+    L, n = require_depth(L), _require_n(n)
+    K, r = U.shape
+    if d < r:
+        raise ValueError(f"width d={d} is below the rank {r}")
+    root = (np.sqrt(n) * np.asarray(sigma, dtype=float)) ** (1.0 / (L + 1))
+    gauges = [householder_vectors(d, reflections, rng) if rng is not None else np.zeros((0, d)) for _ in range(L)]
+    core = np.zeros((d, V.shape[0] * n))
+    core[:r] = root[:, None] * (np.repeat(V.T, n, axis=1) / np.sqrt(n))
+    yield _reflect_left(gauges[0], core)
+    diag = np.zeros(d)
+    diag[:r] = root
+    for l in range(1, L):
+        if reflections == 1 and rng is not None:
+            # Q' D Q^T with Q = I - 2 w w^T, Q' = I - 2 w' w'^T: D - 2 (Dw) w^T - 2 w' b^T, b = Q D^T w'
+            w, w2 = gauges[l - 1][0], gauges[l][0]
+            a = diag * w
+            b = diag * w2 - 2.0 * w * float(np.einsum("i,i->", a, w2))
+            W = np.outer(a, w)
+            W += np.outer(w2, b)
+            W *= -2.0
+            W[np.arange(d), np.arange(d)] += diag
+            yield W
+        else:
+            yield _reflect_left(gauges[l], _reflect_right_transpose(np.diag(diag), gauges[l - 1]))
+    WL = np.zeros((K, d))
+    WL[:, :r] = U * root[None, :]
+    yield _reflect_right_transpose(WL, gauges[L - 1])

@@ -250,3 +250,237 @@ def describe_structure(Zbar: np.ndarray, L: int, tol: float = 1e-4) -> dict:
                 shape = "rank 2 (circle-code type)"
     sym = bool(np.linalg.norm(Z - Z.T) < tol * max(1.0, np.linalg.norm(Z)))
     return {"rank": rank, "singular_values": sv, "shape": shape, "symmetric": sym}
+
+
+# --------------------------------------------------------------------------- second order of (P_L) at a point
+# (P_L) over the factors θ = (F_0 = H, F_1 = W_1, ..., F_L = W_L): minimise ½ Σ_j ||F_j||_F² subject to the
+# margins g_{i,c'}(θ) = z_i[c_i] - z_i[c'] - 1 >= 0 of Z = F_L ... F_0.  At a KKT point with multipliers λ the
+# Lagrangian is ℒ = ½||θ||² - <G, Z(θ)> + Σλ with G = Σ λ_{i,c'} (e_{c_i} - e_{c'}) e_i^T, and
+#     ∇²ℒ[v, v] = ||v||² - 2 Σ_{i<j} <G, F_L..F_{j+1} v_j F_{j-1}..F_{i+1} v_i F_{i-1}..F_0>.
+# The functions below build these objects EXACTLY for factors with rational entries (flint fmpq_mat), as
+# integer-valued float64 arrays times a stated scale, so that a certificate can be exact.
+
+def exact_dnc_factors(K: int, L: int, d: int | None = None) -> list:
+    """The balanced DNC factors for n = 1 as exact rationals: ``H = [M_K; 0]`` (d x K),
+    ``W_l = diag(M_K, 0)`` (d x d), ``W_L = [M_K, 0]`` (K x d), ``d >= K`` (default K).
+
+    ``M_K`` is an orthogonal projector with K - 1 unit singular values, so every factor has singular values
+    1 (K - 1 times) and 0, the product is ``M_K^{L+1} = M_K`` (margins exactly 1) and ½Σ||F||² = (L+1)(K-1)/2,
+    the L-D.7 value: a balanced factorisation of Z_DNC with rational entries (a gauge transform of Eq. 10)."""
+    import flint
+
+    K, L = _K(K), _L(L)
+    d = K if d is None else int(d)
+    if d < K:
+        raise ValueError(f"width d={d} must be >= K={K} here (the rational factors embed M_K)")
+
+    def embed(rows: int, cols: int):
+        X = flint.fmpq_mat(rows, cols)
+        for a in range(K):
+            for b in range(K):
+                X[a, b] = flint.fmpq(int(a == b) * K - 1, K)
+        return X
+
+    return [embed(d, K)] + [embed(d, d) for _ in range(L - 1)] + [embed(K, d)]
+
+
+def _fmpq_to_scaled_int(X, scale: int) -> np.ndarray:
+    """``scale * X`` as an int64 array, exactly; ArithmeticError when it is not integral."""
+    num, den = X.numer_denom()
+    den = int(den)
+    if scale % den:
+        raise ArithmeticError(f"scale {scale} is not a multiple of the denominator {den}")
+    f = scale // den
+    return np.array([[int(v) * f for v in row] for row in num.tolist()], dtype=np.int64).reshape(X.nrows(), X.ncols())
+
+
+def _chain(factors, lo: int, hi: int, size: int):
+    """``F_{hi-1} ... F_lo`` exactly (the identity of the given size when lo >= hi)."""
+    import flint
+
+    out = flint.fmpq_mat(size, size)
+    for a in range(size):
+        out[a, a] = 1
+    for j in range(lo, hi):
+        out = factors[j] * out
+    return out
+
+
+def _den(X) -> int:
+    return int(X.numer_denom()[1])
+
+
+def _lcm(*xs: int) -> int:
+    out = 1
+    for x in xs:
+        out = out * int(x) // math.gcd(out, int(x))
+    return out
+
+
+def _exact_float(A: np.ndarray) -> np.ndarray:
+    """int64 -> float64, refusing values that float64 cannot hold exactly."""
+    if A.size and int(np.max(np.abs(A))) >= 2**53:
+        raise ArithmeticError("integer entries beyond 2^53: float64 would round them")
+    return A.astype(np.float64)
+
+
+def _exact_gram(X: np.ndarray) -> np.ndarray:
+    """``X^T X`` for an integer-valued float64 (or sparse) X, refusing sizes where float64 could round:
+    every partial sum is bounded by (|X|^T |X|)_max, required below 2^52."""
+    import scipy.sparse as sps
+
+    absX = abs(X)
+    bound = (absX.T @ absX)
+    bmax = float(bound.max()) if bound.shape[0] else 0.0
+    if bmax >= 2.0**52:
+        raise ArithmeticError("Gram entries could exceed 2^52: not exact in float64")
+    G = X.T @ X
+    return G.toarray() if sps.issparse(G) else np.asarray(G)
+
+
+@dataclass
+class PLSecondOrder:
+    """Exact second-order data of (P_L) at a point θ with multipliers λ (n samples in class order).
+
+    ``hessian`` is ``scale_h`` times the Hessian of the Lagrangian; ``jacobian`` is ``scale_j`` times the
+    margin Jacobian (one row per constraint (i, c'), columns: the entries of F_0, ..., F_L row-major);
+    ``gauge`` is ``scale_g`` times the tangent vectors of the orthogonal gauge action
+    ``F_{l-1} -> Q F_{l-1}, F_l -> F_l Q^T`` for the basis ``Ω = E_pq - E_qp`` of so(d_l), l = 1..L
+    (rows); all integer-valued float64, so products of small integers below 2^53 are exact.
+    ``margins`` and ``multipliers`` are exact Fractions; ``stationarity_exact`` says whether
+    ``θ = Σ λ ∇g`` held exactly (∇f = θ for f = ½||θ||²).
+    """
+
+    K: int
+    L: int
+    widths: list[int]
+    sizes: list[int]
+    theta: np.ndarray
+    margins: list
+    multipliers: list
+    stationarity_exact: bool
+    scale_h: int
+    hessian: np.ndarray
+    scale_j: int
+    jacobian: object
+    scale_g: int
+    gauge: object
+
+    @property
+    def dimension(self) -> int:
+        return int(sum(self.sizes))
+
+    def finsler(self, rho: int, with_gauge: bool = True) -> tuple[np.ndarray, int]:
+        """``(A, S)`` with ``A = S (∇²ℒ + ρ J^T J + ρ Γ^T Γ)`` integer-valued (Γ only ``with_gauge``).
+
+        If A is positive definite then ∇²ℒ is positive definite on ker J ∩ ker Γ = C ∩ T^⊥ (the
+        critical cone under strict complementarity, orthogonal to the gauge orbit): for v there,
+        v^T A v = S v^T ∇²ℒ v.  (Finsler: for large ρ the converse holds too.)"""
+        S = _lcm(self.scale_h, self.scale_j**2, self.scale_g**2 if with_gauge else 1)
+        A = self.hessian * (S // self.scale_h)
+        A = A + (rho * (S // self.scale_j**2)) * _exact_gram(self.jacobian)
+        if with_gauge:
+            A = A + (rho * (S // self.scale_g**2)) * _exact_gram(self.gauge)
+        if np.max(np.abs(A)) >= 2.0**52:
+            raise ArithmeticError("Finsler matrix entries beyond 2^52")
+        return A, S
+
+
+def pl_second_order_exact(factors: list, labels, multipliers=None) -> PLSecondOrder:
+    """Exact margins, multipliers (given, or recovered from ∇f = J^T λ and verified exactly),
+    Hessian of the Lagrangian, margin Jacobian and gauge generators of (P_L) at rational factors.
+
+    ``factors`` are flint ``fmpq_mat`` ``[F_0 = H (d_1 x N), F_1, ..., F_L (K x d_L)]``."""
+    import flint
+    import scipy.sparse as sps
+    from fractions import Fraction
+
+    L = len(factors) - 1
+    K, N = factors[-1].nrows(), factors[0].ncols()
+    labels = [int(c) for c in labels]
+    shapes = [(F.nrows(), F.ncols()) for F in factors]
+    sizes = [r * c for r, c in shapes]
+    offs = np.concatenate([[0], np.cumsum(sizes)]).astype(int)
+    P = int(offs[-1])
+    Z = _chain(factors, 0, L + 1, N)
+    cons = [(i, c2) for i in range(N) for c2 in range(K) if c2 != labels[i]]
+    margins = [Fraction(int((Z[labels[i], i] - Z[c2, i]).p), int((Z[labels[i], i] - Z[c2, i]).q)) for i, c2 in cons]
+    # prefix C_j = F_{j-1}..F_0 (cols_j x N) and suffix A_j = F_L..F_{j+1} (K x rows_j)
+    C = [_chain(factors, 0, j, N) for j in range(L + 1)]
+    A = [_chain(factors, j + 1, L + 1, shapes[j][0]) for j in range(L + 1)]
+    # margin Jacobian: row (i, c'), block j = outer(A_j^T w, C_j e_i), w = e_{c_i} - e_{c'}
+    W = flint.fmpq_mat(K, len(cons))
+    for m, (i, c2) in enumerate(cons):
+        W[labels[i], m] = 1
+        W[c2, m] = -1
+    left = [A[j].transpose() * W for j in range(L + 1)]  # rows_j x m
+    scale_j = _lcm(*[_den(left[j]) * _den(C[j]) for j in range(L + 1)])
+    blocks = []
+    for j in range(L + 1):
+        dl, dc = _den(left[j]), _den(C[j])
+        lj = _fmpq_to_scaled_int(left[j], dl)
+        cj = _fmpq_to_scaled_int(C[j], dc)[:, [i for i, _ in cons]]  # cols_j x m
+        blk = np.einsum("pm,qm->mpq", lj, cj).reshape(len(cons), -1) * (scale_j // (dl * dc))
+        blocks.append(sps.csr_matrix(_exact_float(blk)))
+    jac = sps.hstack(blocks, format="csr")
+    theta_num = [_fmpq_to_scaled_int(F, scale_j) for F in factors]  # scale_j * θ, integral since C_0 = I
+    theta = np.concatenate([t.ravel() for t in theta_num]).astype(np.float64) / scale_j
+    # multipliers: given, or least squares rounded to rationals, then verified exactly: J^T λ = θ
+    if multipliers is None:
+        lam_f = sps.linalg.lsqr(jac.T.tocsr() / scale_j, theta, atol=1e-15, btol=1e-15)[0]
+        multipliers = [Fraction(float(x)).limit_denominator(10**6) for x in lam_f]
+    lam = [Fraction(x) for x in multipliers]
+    den_l = _lcm(*[x.denominator for x in lam])
+    lam_int = np.array([int(x * den_l) for x in lam], dtype=object)
+    jac_obj = jac.T.tocsr()
+    lhs = [sum(int(v) * lam_int[int(c)] for v, c in zip(jac_obj.data[jac_obj.indptr[r]:jac_obj.indptr[r + 1]],
+                                                         jac_obj.indices[jac_obj.indptr[r]:jac_obj.indptr[r + 1]]))
+           for r in range(P)]
+    rhs_theta = np.concatenate([t.ravel() for t in theta_num])
+    stationary = all(lhs[r] == int(rhs_theta[r]) * den_l for r in range(P))
+    # G = Σ λ (e_{c_i} - e_{c'}) e_i^T, exactly
+    G = flint.fmpq_mat(K, N)
+    for (i, c2), x in zip(cons, lam):
+        q = flint.fmpq(x.numerator, x.denominator)
+        G[labels[i], i] += q
+        G[c2, i] -= q
+    # Hessian of the Lagrangian: block (j, i), i < j: -coef with coef[(b,c),(e,a)] = P1[a,b] B[c,e],
+    # P1 = C_i G^T A_j, B = F_{j-1}..F_{i+1}; the form is ||v||² - 2 Σ_{i<j} vec(v_j)^T coef vec(v_i)
+    pairs = [(i, j) for j in range(L + 1) for i in range(j)]
+    P1s = {(i, j): C[i] * G.transpose() * A[j] for i, j in pairs}
+    Bs = {(i, j): _chain(factors, i + 1, j, shapes[i][0]) for i, j in pairs}
+    scale_h = _lcm(*[_den(P1s[p]) * _den(Bs[p]) for p in pairs]) if pairs else 1
+    H = np.zeros((P, P), dtype=np.int64)
+    H[np.arange(P), np.arange(P)] = scale_h
+    for i, j in pairs:
+        d1, d2 = _den(P1s[(i, j)]), _den(Bs[(i, j)])
+        p1 = _fmpq_to_scaled_int(P1s[(i, j)], d1)
+        b = _fmpq_to_scaled_int(Bs[(i, j)], d2)
+        coef = np.einsum("ab,ce->bcea", p1, b).reshape(sizes[j], sizes[i]) * (scale_h // (d1 * d2))
+        H[offs[j]:offs[j + 1], offs[i]:offs[i + 1]] -= coef
+        H[offs[i]:offs[i + 1], offs[j]:offs[j + 1]] -= coef.T
+    # gauge generators: inner space l (between F_{l-1} and F_l), Ω = E_pq - E_qp:
+    # v_{l-1} = Ω F_{l-1} (row p <- row q, row q <- -row p), v_l = -F_l Ω (col q <- -col p, col p <- col q)
+    scale_g = _lcm(*[_den(F) for F in factors])
+    Fi = [_fmpq_to_scaled_int(F, scale_g) for F in factors]
+    rows, cols, vals = [], [], []
+    g = 0
+    for l in range(1, L + 1):
+        dl = shapes[l - 1][0]
+        prev, cur = Fi[l - 1], Fi[l]
+        for p in range(dl):
+            for q in range(p + 1, dl):
+                for cc in range(shapes[l - 1][1]):  # v_{l-1}[p, :] = F[q, :], v_{l-1}[q, :] = -F[p, :]
+                    for rr, val in ((p, prev[q, cc]), (q, -prev[p, cc])):
+                        if val:
+                            rows.append(g), cols.append(offs[l - 1] + rr * shapes[l - 1][1] + cc), vals.append(val)
+                for rr in range(shapes[l][0]):  # v_l[:, p] = F_l[:, q], v_l[:, q] = -F_l[:, p]
+                    for cc, val in ((p, cur[rr, q]), (q, -cur[rr, p])):
+                        if val:
+                            rows.append(g), cols.append(offs[l] + rr * shapes[l][1] + cc), vals.append(val)
+                g += 1
+    gauge = sps.csr_matrix((np.array(vals, dtype=np.float64), (rows, cols)), shape=(g, P))
+    return PLSecondOrder(K=K, L=L, widths=[s[0] for s in shapes[:-1]], sizes=sizes, theta=theta,
+                         margins=margins, multipliers=lam, stationarity_exact=bool(stationary),
+                         scale_h=scale_h, hessian=_exact_float(H), scale_j=scale_j, jacobian=jac,
+                         scale_g=scale_g, gauge=gauge)

@@ -21,6 +21,8 @@ __all__ = [
     "product",
     "margins",
     "min_margin",
+    "min_norm_completion",
+    "wide_factorisation_descent",
 ]
 
 
@@ -96,3 +98,62 @@ def margins(Z: np.ndarray, labels: np.ndarray) -> np.ndarray:
 
 def min_margin(Z: np.ndarray, labels: np.ndarray) -> float:
     return float(np.min(margins(Z, labels)))
+
+
+def min_norm_completion(Z: np.ndarray, P: np.ndarray) -> np.ndarray:
+    """The least-norm A with ``A P = Z`` for P (d x N) of full column rank N: ``Z (P^T P)^{-1} P^T``."""
+    return np.linalg.solve(P.T @ P, Z.T).T @ P.T
+
+
+def wide_factorisation_descent(Z: np.ndarray, L: int, d: int, rng: np.random.Generator, *,
+                               scale: float = 1.0, options: dict | None = None, rtol: float = 1e-12):
+    """Minimise ``Σ_j ||A_j||_F²`` over exact factorisations ``A_{L+1} A_L ... A_1 = Z`` whose inner widths
+    are all ``d`` (larger than r = rank Z), from a generic Gaussian start.
+
+    Free: ``B`` (d x r) with ``A_1 = B V_r^T`` (rows in row(Z): no loss, projecting A_1 there keeps the product
+    and lowers ||A_1||; for full column rank Z, r = N and A_1 is arbitrary) and ``A_2..A_L`` (d x d).  With
+    ``C = A_L ... A_2 B`` (d x r, full column rank generically) the last factor is the least-norm completion
+    ``A_{L+1} = U_r Σ C^+`` (so the product is exactly Z), of cost ``tr(Σ² (C^T C)^{-1})``.
+    Returns ``(factors first-applied first, start factors, scipy result)``."""
+    from scipy.optimize import minimize
+
+    L = _depth(L)
+    U, sv, Vt = np.linalg.svd(require_finite(Z, "Z"), full_matrices=False)
+    r = int(np.sum(sv > rtol * sv[0]))
+    U, sv, V = U[:, :r], sv[:r], Vt[:r].T
+    if d < r:
+        raise ValueError(f"width d={d} is below rank(Z)={r}")
+    S2 = sv**2
+    shapes = [(d, r)] + [(d, d)] * (L - 1)
+    sizes = [a * b for a, b in shapes]
+
+    def unpack(x):
+        out, pos = [], 0
+        for (a, b), m in zip(shapes, sizes):
+            out.append(x[pos:pos + m].reshape(a, b))
+            pos += m
+        return out
+
+    def fg(x):
+        F = unpack(x)
+        C = product(F)
+        M = np.linalg.inv(C.T @ C)
+        val = float(x @ x) + float(np.sum(np.diag(M) * S2))
+        gC = -2.0 * C @ (M * S2[None, :]) @ M
+        grads = []
+        for j in range(L):
+            above = product(F[j + 1:]) if j < L - 1 else np.eye(d)
+            below = product(F[:j]) if j > 0 else np.eye(r)
+            grads.append((2.0 * F[j] + above.T @ gC @ below.T).ravel())
+        return val, np.concatenate(grads)
+
+    def factors(x):
+        F = unpack(x)
+        C = product(F)
+        last = (U * sv[None, :]) @ np.linalg.solve(C.T @ C, C.T)
+        return [F[0] @ V.T] + F[1:] + [last]
+
+    x0 = scale * rng.standard_normal(sum(sizes)) / np.sqrt(d)
+    opts = {"maxiter": 4000, "ftol": 1e-16, "gtol": 1e-12, "maxcor": 30} if options is None else options
+    res = minimize(fg, x0, jac=True, method="L-BFGS-B", options=opts)
+    return factors(res.x), factors(x0), res

@@ -116,3 +116,113 @@ def test_nuclear_norm_bracket_repairs_scaled_primal():
     br = nuclear_norm_bracket(Z, mu, labels)
     assert br["repair_factor"] == 2
     assert bool(br["lower"] <= br["upper"]) or br["lower"].overlaps(br["upper"])
+
+
+# --------------------------------------------------------------------------- structured constructions
+@pytest.mark.parametrize("kind,K", [("dnc", 2), ("dnc", 7), ("cp_even", 6), ("cp_odd_plain", 5), ("cp_odd_centred", 5),
+                                    ("cp_odd_centred", 9)])
+def test_integer_mean_logits_and_known_svd_match_the_constructions(kind, K):
+    from numerics.constructions import exact_column_margins, integer_mean_logits, known_svd
+
+    Zint, D = integer_mean_logits(kind, K)
+    ref = dnc_mean_logits(K, exact_arith=True) if kind == "dnc" else \
+        cross_polytope_mean_logits(K, singleton="centred" if kind.endswith("centred") else "plain", exact_arith=True)
+    assert all(Fraction(int(Zint[i, j]), D) == ref[i, j] for i in range(K) for j in range(K))
+    assert min(exact_column_margins(Zint, D)) == 1
+    U, s, V = known_svd(kind, K)
+    assert np.allclose(U.T @ U, np.eye(len(s)), atol=1e-14) and np.allclose(V.T @ V, np.eye(len(s)), atol=1e-14)
+    assert np.allclose((U * s) @ V.T, Zint / D, atol=1e-14)
+    assert np.allclose(np.sort(s)[::-1], np.linalg.svd(Zint / D, compute_uv=False)[: len(s)], atol=1e-13)
+
+
+def test_exact_column_margins_sees_a_violation():
+    from numerics.constructions import exact_column_margins
+
+    Z = np.array([[2, 1], [1, 3]])
+    assert exact_column_margins(Z, 2) == [Fraction(1, 2), Fraction(1)]
+
+
+@pytest.mark.parametrize("reflections", [1, 2])
+def test_balanced_factor_stream_is_balanced_and_exact(reflections):
+    from numerics.constructions import balanced_factor_stream, known_svd
+
+    rng = np.random.default_rng(3)
+    K, L, n, d = 7, 4, 2, 9
+    U, s, V = known_svd("cp_odd_centred", K)
+    F = list(balanced_factor_stream(U, s, V, n, L, d, rng, reflections=reflections))
+    Z = logits_of(cross_polytope_mean_logits(K, singleton="centred"), n)
+    assert np.allclose(product(F), Z, atol=1e-13)
+    for a, b in zip(F[:-1], F[1:]):
+        assert np.allclose(b.T @ b, a @ a.T, atol=1e-13)
+    v = pl_value(singular_values_claimed("cp_odd_centred", K, n), L)
+    assert abs(pl_objective(F) - v) < 1e-12 * v
+    assert not np.allclose(F[1], np.diag(np.diag(F[1])))  # the gauge makes the factors non-diagonal
+
+
+def test_structured_bad_inputs():
+    from numerics.constructions import integer_mean_logits, known_svd
+
+    with pytest.raises(ValueError):
+        integer_mean_logits("cp_even", 5)
+    with pytest.raises(ValueError):
+        known_svd("cp_odd_plain", 6)
+    with pytest.raises(ValueError):
+        integer_mean_logits("kgon", 5)
+
+
+# --------------------------------------------------------------------------- positive-definiteness certificates
+@pytest.mark.parametrize("exact_max_dim", [1000, 0])
+def test_certify_positive_definite_both_routes(exact_max_dim):
+    from numerics.certificates import certify_positive_definite
+
+    rng = np.random.default_rng(5)
+    B = rng.integers(-3, 4, size=(12, 12)).astype(float)
+    A = B @ B.T + 4 * np.eye(12)  # λ_min >= 4
+    cert = certify_positive_definite(A, 2, exact_max_dim=exact_max_dim)
+    assert cert["certified"] and cert["route"] == ("exact" if exact_max_dim else "float a priori")
+    singular = B[:, :6] @ B[:, :6].T  # rank 6: not positive definite
+    assert not certify_positive_definite(singular, 1, exact_max_dim=exact_max_dim)["certified"]
+
+
+def test_certify_positive_definite_rejects_inexact_input():
+    from numerics.certificates import certify_positive_definite
+
+    with pytest.raises(ValueError):
+        certify_positive_definite(np.eye(3) / 3, 1)
+    with pytest.raises(ValueError):
+        certify_positive_definite(np.array([[2.0, 1.0], [0.0, 2.0]]), 1)
+
+
+def test_integer_nullspace():
+    from numerics.certificates import integer_nullspace
+
+    M = np.array([[1, 2, 3], [2, 4, 6]])
+    basis = integer_nullspace(M)
+    assert len(basis) == 2
+    for v in basis:
+        assert all(sum(int(M[i, j]) * int(v[j]) for j in range(3)) == 0 for i in range(2))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_certificate_bounds_against_exact_residuals(seed):
+    """Exact route: its residual row sum equals an independent Python-integer computation with the same rounding
+    of R.  Float route: its bound is at least the exact max row sum of |A - τI - R R^T| (R the float factor)."""
+    from numerics.certificates import _exact_residual_rowsum, certify_positive_definite
+
+    rng = np.random.default_rng(seed)
+    n = 10
+    B = rng.integers(-50, 51, size=(n, n)).astype(float)
+    A = B @ B.T + 3 * np.eye(n)
+    tau = 2
+    R = np.linalg.cholesky(A - tau * np.eye(n))
+    t = 50 - int(np.ceil(np.log2(float(np.max(np.abs(R))))))
+    Rt = [[int(v) for v in row] for row in np.rint(np.ldexp(R, t)).astype(np.int64)]
+    E = [[(int(A[i, j]) - (tau if i == j else 0)) * 4**t - sum(Rt[i][k] * Rt[j][k] for k in range(n))
+          for j in range(n)] for i in range(n)]
+    assert _exact_residual_rowsum(A, tau, R) == (max(sum(abs(v) for v in row) for row in E), 4**t)
+    Rq = [[Fraction(float(x)) for x in row] for row in R]
+    exact = max(sum(abs(Fraction(int(A[i, j])) - (tau if i == j else 0) - sum(Rq[i][k] * Rq[j][k] for k in range(n)))
+                    for j in range(n)) for i in range(n))
+    cert = certify_positive_definite(A, tau, exact_max_dim=0)
+    assert cert["certified"] and cert["route"] == "float a priori"
+    assert cert["residual_rowsum_bound"] >= float(exact), (cert, float(exact))

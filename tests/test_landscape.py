@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import numpy as np
 import pytest
 
@@ -60,3 +62,55 @@ def test_bad_inputs():
         schatten_pl_value(np.eye(3), 0)
     with pytest.raises(ValueError):
         schatten_pl_value(np.array([[np.nan]]), 1)
+
+
+# --------------------------------------------------------------------------- exact second order of (P_L)
+@pytest.mark.parametrize("K,L,d", [(3, 1, 3), (3, 2, 4), (4, 3, 4)])
+def test_exact_second_order_at_dnc(K, L, d):
+    from numerics.landscape import exact_dnc_factors, pl_second_order_exact
+
+    data = pl_second_order_exact(exact_dnc_factors(K, L, d), list(range(K)))
+    assert set(data.margins) == {1} and set(data.multipliers) == {Fraction(1, K)} and data.stationarity_exact
+    H = data.hessian / data.scale_h
+    J = data.jacobian.toarray() / data.scale_j
+    G = data.gauge.toarray() / data.scale_g
+    assert np.allclose(H @ G.T, 0, atol=1e-12) and np.allclose(J @ G.T, 0, atol=1e-12)  # gauge: flat, in the cone
+    # against a finite-difference Hessian of the Lagrangian ½||θ||² - <G_mult, Z(θ)> along random directions
+    rng = np.random.default_rng(1)
+    theta = data.theta
+    shapes = [(d, K)] + [(d, d)] * (L - 1) + [(K, d)]
+
+    def lagrangian(x):
+        out, pos, F = None, 0, []
+        for a, b in shapes:
+            F.append(x[pos:pos + a * b].reshape(a, b))
+            pos += a * b
+        Z = F[0]
+        for W in F[1:]:
+            Z = W @ Z
+        return 0.5 * float(x @ x) - float(np.sum((np.eye(K) - 1.0 / K) * Z))  # G = (1/K) Σ_{c' != c} (e_c - e_c') = M_K
+
+    for _ in range(3):
+        v = rng.standard_normal(theta.size)
+        h = 1e-4
+        fd = (lagrangian(theta + h * v) - 2 * lagrangian(theta) + lagrangian(theta - h * v)) / h**2
+        assert abs(fd - v @ H @ v) < 1e-5 * max(1.0, abs(fd))
+
+
+def test_finsler_matrix_scales():
+    from numerics.landscape import exact_dnc_factors, pl_second_order_exact
+
+    data = pl_second_order_exact(exact_dnc_factors(3, 2), [0, 1, 2])
+    A, S = data.finsler(3)
+    A0, S0 = data.finsler(3, with_gauge=False)
+    assert np.all(A == np.rint(A)) and np.linalg.eigvalsh(A / S).min() > 0.5
+    assert abs(np.linalg.eigvalsh(A0 / S0).min()) < 1e-9  # the gauge directions are flat without the Γ term
+
+
+def test_exact_dnc_factors_bad_inputs():
+    from numerics.landscape import exact_dnc_factors
+
+    with pytest.raises(ValueError):
+        exact_dnc_factors(4, 2, d=3)
+    with pytest.raises(ValueError):
+        exact_dnc_factors(4, 0)

@@ -1,4 +1,4 @@
-"""L-D.2 (Lemma D.2, App. D.2; quoted in the proof of Thm 3.2): rank one cannot separate K >= 3 classes.
+"""L-D.2 (Lemma D.2, stated in App. D.7; quoted in the proof of Thm 3.2, App. D.2): rank one cannot separate K >= 3 classes.
 
 Statement.  For K >= 3 no K x K matrix Z of rank (at most) one satisfies
 
@@ -32,7 +32,7 @@ import z3
 from scipy.optimize import linprog
 
 from ncdepth.fuzzing import search, st
-from ncdepth.registry import Check, Claim, Context, Domain, Level, Outcome
+from ncdepth.registry import Check, Claim, Context, Domain, Level, Outcome, Serves
 from numerics.constructions import require_classes
 
 
@@ -46,14 +46,19 @@ def diagonal_dominance_holds(Z: np.ndarray) -> bool:
 
 
 # --------------------------------------------------------------------------- z3
+Z3_TIMEOUT_MS = 20000
+LP_METHOD = "highs"
+Z3_K_MAX = 6
+
+
 def z3_rank_one(ctx: Context, K_min: int) -> Outcome:
     """z3 (reals): for K_min <= K <= 6, is there u, v in R^K with (u_c - u_c') v_c > 0 for all c != c'?"""
     results = {}
-    for K in range(K_min, 7):
+    for K in range(K_min, Z3_K_MAX + 1):
         u = [z3.Real(f"u{i}") for i in range(K)]
         v = [z3.Real(f"v{i}") for i in range(K)]
         s = z3.Solver()
-        s.set("timeout", 20000)
+        s.set("timeout", Z3_TIMEOUT_MS)
         for c in range(K):
             for c2 in range(K):
                 if c2 != c:
@@ -65,14 +70,15 @@ def z3_rank_one(ctx: Context, K_min: int) -> Outcome:
             uu = [float(m.eval(x, model_completion=True).as_fraction()) for x in u]
             vv = [float(m.eval(x, model_completion=True).as_fraction()) for x in v]
             Z = np.outer(uu, vv)
-            return Outcome(False, {"z3": results}, counterexample={"K": K, "u": uu, "v": vv, "Z": Z.tolist(),
-                                                                  "dominance_checked_numerically": diagonal_dominance_holds(Z)})
+            return Outcome.refuted({"K": K, "u": uu, "v": vv, "Z": Z.tolist(),
+                                    "dominance_checked_numerically": diagonal_dominance_holds(Z)}, {"z3": results})
         if verdict != z3.unsat:
-            return Outcome(False, {"z3": results}, counterexample={"K": K, "why": "z3 returned unknown"})
+            return Outcome.undecided(f"z3 answered {verdict} at K={K} (timeout {Z3_TIMEOUT_MS} ms)", {"z3": results})
     # restriction argument: the K-class constraints on classes {0,1,2} are exactly the K = 3 constraints
-    ev = {"z3": results, "restriction": ("any K >= 3 solution restricted to classes {0,1,2} is a K = 3 solution "
-                                         "(3x3 principal block of u v^T, same inequalities), so unsat at K = 3 covers every K >= 3")}
-    return Outcome(True, ev)
+    ev = {"z3": results, "timeout_ms": Z3_TIMEOUT_MS,
+          "restriction": ("any K >= 3 solution restricted to classes {0,1,2} is a K = 3 solution "
+                          "(3x3 principal block of u v^T, same inequalities), so unsat at K = 3 covers every K >= 3")}
+    return Outcome.held(ev)
 
 
 # --------------------------------------------------------------------------- exhaustive sign patterns
@@ -107,7 +113,9 @@ def difference_constraints_feasible(signs: tuple[int, ...]) -> tuple[bool, list[
 def exhaustive_sign_patterns(ctx: Context, K_min: int) -> Outcome:
     """Every sign pattern of v in {±1}^K, K_min <= K <= max(ctx.K): difference constraints decided exactly."""
     checked = {}
-    for K in range(K_min, max(ctx.K) + 1):
+    K_top = max(ctx.K)
+    for K in range(K_min, K_top + 1):
+        ctx.report((2**K - 2**K_min) / max(2**(K_top + 1) - 2**K_min, 1), f"K={K}: {2**K} sign patterns")
         n_feasible = 0
         for signs in itertools.product((1, -1), repeat=K):
             ok, u = difference_constraints_feasible(signs)
@@ -115,12 +123,13 @@ def exhaustive_sign_patterns(ctx: Context, K_min: int) -> Outcome:
                 Z = np.outer(u, signs)
                 if not diagonal_dominance_holds(Z):
                     raise AssertionError("Bellman-Ford returned u that does not separate: internal error")
-                return Outcome(False, {"patterns_checked": checked},
-                               counterexample={"K": K, "v_signs": list(signs), "u": u, "Z": Z.tolist()})
+                return Outcome.refuted({"K": K, "v_signs": list(signs), "u": u, "Z": Z.tolist()},
+                                       {"patterns_checked": checked})
             n_feasible += ok
         checked[K] = 2**K
-    return Outcome(True, {"patterns_checked": checked, "total": sum(checked.values()),
-                          "reduction": "only sign(v_c) enters (v_c = 0 violates strictness); strict > rescaled to >= 1"})
+    return Outcome.held({"patterns_checked": checked, "total": sum(checked.values()),
+                         "reduction": "only sign(v_c) enters (v_c = 0 violates strictness); strict > rescaled to >= 1"},
+                        established={"K": list(range(K_min, K_top + 1))})
 
 
 # --------------------------------------------------------------------------- fuzz + LP
@@ -138,7 +147,7 @@ def lp_feasible(V: np.ndarray) -> tuple[bool, np.ndarray | None]:
             rows.append(a.ravel())  # -(U_c - U_c2).V_c <= -1
             rhs.append(-1.0)
     res = linprog(np.zeros(K * r), A_ub=np.array(rows), b_ub=np.array(rhs), bounds=[(None, None)] * (K * r),
-                  method="highs")
+                  method=LP_METHOD)
     if res.status == 0:
         return True, res.x.reshape(K, r)
     if res.status == 2:
@@ -164,48 +173,62 @@ def fuzz_lp(ctx: Context, rank: int) -> Outcome:
 
     res = search(strategy, prop, examples=ctx.examples, seed=ctx.seed)
     if res.holds:
-        return Outcome(True, {"examples_run": res.examples_run, "rank": rank, "solver": "scipy linprog HiGHS"})
+        return Outcome.held({"examples_run": res.examples_run, "rank": rank, "solver": {"scipy.optimize.linprog": LP_METHOD}})
     K, seed, log_scale = res.counterexample
-    return Outcome(False, {"examples_run": res.examples_run, "rank": rank},
-                   counterexample={"K": K, "rank": rank, "seed": seed, **res.detail})
+    return Outcome.refuted({"K": K, "rank": rank, "seed": seed, **res.detail},
+                           {"examples_run": res.examples_run, "rank": rank})
 
+
+_K2_WHY = ("the boundary case: at K = 2 a rank-one matrix separates ([[1,-1],[-1,1]]), so 'K >= 2' is the nearest "
+           "wrong threshold; a proof that never uses K >= 3 would accept it")
+
+CHECKS = (
+    Check(
+        name="z3_rank_one", level=Level.SYMBOLIC, fn=z3_rank_one,
+        description=("z3 (nonlinear real arithmetic) shows (u_c - u_c') v_c > 0 for all c != c' unsatisfiable for "
+                     "K = 3..6; restricting any K >= 3 instance to three classes gives a K = 3 instance."),
+        precision="exact (z3 nlsat over the reals)",
+        statement={"K_min": 3},
+        control={"K_min": 2},
+        control_description="the claim extended to K = 2 (where Z = [[1,-1],[-1,1]] works)",
+        control_why=_K2_WHY,
+        for_all="all K >= 3", method="z3 at K = 3 (and 4..6) + restriction to three classes",
+    ),
+    Check(
+        name="exhaustive_sign_patterns", level=Level.CERTIFIED, fn=exhaustive_sign_patterns,
+        description=("all 2^K sign patterns of v for every K from 3 to max K (10; 14 in thorough): the constraints on u are difference constraints, "
+                     "decided exactly by integer Bellman-Ford (a feasible u would be re-checked as a separating Z)."),
+        precision="exact integers, exhaustive",
+        statement={"K_min": 3},
+        control={"K_min": 2},
+        control_description="the claim extended to K = 2",
+        control_why=_K2_WHY,
+        K=(10,), thorough_K=(14,),
+        serves=Serves(K_max=14, cost="2^K sign patterns, K³ per Bellman-Ford", what="every K from 3 to max K"),
+        method="exhaustive, exact Bellman-Ford",
+    ),
+    Check(
+        name="fuzz_lp", level=Level.FUZZ, fn=fuzz_lp,
+        description=("hypothesis draws K from the grid, real V (scale 10^[-2,2]); HiGHS LP finds no U with U V^T "
+                     "separating; random rank-1 matrices never separate."),
+        precision="LP feasibility (HiGHS defaults), strictness rescaled to margin >= 1",
+        statement={"rank": 1},
+        control={"rank": 2},
+        control_description="the same claim for rank 2 (false: e.g. a K-gon separates K classes)",
+        control_why=("'low rank cannot separate many classes' stated one rank too far: rank 2 is exactly what T3.2's "
+                     "circle codes use"),
+        K=(3, 4, 5, 6, 8, 12),
+        serves=Serves(K_max=64, cost="an LP with K r variables and K(K-1) constraints per example",
+                      what="LP feasibility"),
+    ),
+)
 
 CLAIM = Claim(
     id="L-D.2",
     title="A rank-one K x K matrix cannot be diagonally dominant column-wise for K >= 3",
     statement="For K >= 3 no rank-1 K x K matrix satisfies Z[c,c] > Z[c',c] for all c' != c; so separating K >= 3 classes needs rank >= 2.",
     latex=r"K\ge 3,\ \operatorname{rank} Z = 1 \implies \exists\, c\neq c':\ Z[c,c]\le Z[c',c]",
-    reference="Lemma D.2, App. D.2 (used in Thm 3.2, Eq. (27))",
+    reference="Lemma D.2, stated in App. D.7; used in the proof of Thm 3.2 (App. D.2, before Eq. 27)",
     domain=Domain(uses_L=False, K_min=3),
-    checks=(
-        Check(
-            name="z3_rank_one", level=Level.SYMBOLIC, fn=z3_rank_one,
-            description=("z3 (nonlinear real arithmetic) shows (u_c - u_c') v_c > 0 for all c != c' unsatisfiable for "
-                         "K = 3..6; restricting any K >= 3 instance to three classes gives a K = 3 instance."),
-            precision="exact (z3 nlsat over the reals)",
-            statement={"K_min": 3},
-            control={"K_min": 2},
-            control_description="the claim extended to K = 2 (where Z = [[1,-1],[-1,1]] works)",
-        ),
-        Check(
-            name="exhaustive_sign_patterns", level=Level.CERTIFIED, fn=exhaustive_sign_patterns,
-            description=("all 2^K sign patterns of v for every K from 3 to max K (10; 14 in thorough): the constraints on u are difference constraints, "
-                         "decided exactly by integer Bellman-Ford (a feasible u would be re-checked as a separating Z)."),
-            precision="exact integers, exhaustive",
-            statement={"K_min": 3},
-            control={"K_min": 2},
-            control_description="the claim extended to K = 2",
-            K=(10,), thorough_K=(14,),
-        ),
-        Check(
-            name="fuzz_lp", level=Level.FUZZ, fn=fuzz_lp,
-            description=("hypothesis draws K in 3..12, real V (scale 10^[-2,2]); HiGHS LP finds no U with U V^T "
-                         "separating; random rank-1 matrices never separate."),
-            precision="LP feasibility (HiGHS defaults), strictness rescaled to margin >= 1",
-            statement={"rank": 1},
-            control={"rank": 2},
-            control_description="the same claim for rank 2 (false: e.g. a K-gon separates K classes)",
-            K=(3, 4, 5, 6, 8, 12),
-        ),
-    ),
+    checks=CHECKS,
 )
