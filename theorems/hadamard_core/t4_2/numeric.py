@@ -141,7 +141,7 @@ def mp_gradients(ctx: Context, variant: str, dps: int = 100, rtol: str = "1e-30"
 
 def mp_pair_rule(K: int, L: int, thorough: bool) -> bool:
     """Object-array arithmetic at 100 digits: ~ (L+1) K^3 mpf operations."""
-    return (L + 1) * K**3 <= (6e5 if thorough else 6e4)
+    return (L + 1) * K**3 <= (2e5 if thorough else 2e4)
 
 
 def eq6_in_model_time(sigma: np.ndarray, L: int, n: int) -> np.ndarray:
