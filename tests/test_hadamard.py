@@ -133,3 +133,36 @@ def test_exact_instance_agrees_with_float64_and_its_witness_is_the_float_residua
     pred = hadamard_init(sdot, n, d, Qf)
     j, (a, b) = w["factor"], w["entry"]
     assert abs((-grads[j] - pred[j])[a, b] - float(w["value"])) < 1e-10
+
+
+# --------------------------------------------------------------------------- the split transform
+from numerics.hadamard import fwht_split, fwht_split_mp
+
+
+@given(st.integers(1, 8), st.integers(0, 2**31 - 1))
+def test_fwht_split_parts_recombine_to_the_transform(m, seed):
+    K = 2**m
+    x = np.random.default_rng(seed).standard_normal((2, K))
+    e, o = fwht_split(x)
+    assert np.allclose(e - o, fwht(x), atol=1e-12 * K)
+    assert np.allclose(e + o, np.sum(x, axis=-1, keepdims=True), atol=1e-12 * K)
+    H = sylvester(K)
+    assert np.allclose(o, x @ (H.T < 0), atol=1e-12 * K)  # odd part = sum over H[k, i] = -1
+
+
+def test_fwht_split_keeps_tiny_odd_parts_that_the_difference_form_loses():
+    x = np.array([1.0, 1e-40, 1e-300, 1e-80])  # dominant term at i = 0 (always even)
+    _, o = fwht_split(x)
+    with mpmath.workdps(400):
+        _, o_mp = fwht_split_mp([mpmath.mpf(v) for v in x])
+        for k in range(4):
+            assert abs(o[k] - float(o_mp[k])) <= 1e-15 * float(o_mp[k]) if o_mp[k] else o[k] == 0
+    assert (np.sum(x) - fwht(x))[1] / 2 == 0.0  # the cancelling form returns 0 for 1e-40 + 1e-300
+
+
+def test_one_minus_psi_resolves_large_margins():
+    from numerics.reduced_flow import one_minus_psi, one_minus_psi_mp
+    lam = np.array([194.08404606196717, 87.54791978003172, 28.96067385713032])  # K = 4
+    with mpmath.workdps(120):
+        ref = one_minus_psi_mp([mpmath.mpf(v) for v in lam])
+        np.testing.assert_allclose(one_minus_psi(lam), [float(v) for v in ref], rtol=1e-13)
