@@ -42,7 +42,7 @@ from ncdepth.registry import Check, Claim, Domain, Level, Part, Serves
 from .general import conservation_general, eq6_general, layer_flow_general, logit_gradient_general
 from .instances import exact_instances, exact_pair_rule, symbolic_derivation, symbolic_pair_rule
 from .numeric import (
-    eq6_against_full_model, eq6_pair_rule, float64_gradients, float_pair_rule, fuzz_pair_rule, fuzz_gradients, mp_gradients, mp_pair_rule,
+    eq6_against_full_model, eq6_pair_rule, float64_gradients, float_pair_rule, fuzz_pair_rule, large_margin_flow, fuzz_gradients, mp_gradients, mp_pair_rule,
 )
 from .trajectory import trajectory_invariants
 
@@ -168,6 +168,19 @@ CLAIM = Claim(
             serves=Serves(L_max=1000, pair=mp_pair_rule, pair_text="(L+1) K³ <= 2e4 (<= 2e5 with --profile thorough)",
                           cost="(L+1) K³ 100-digit operations", what="100-digit gradients"),
             covers=("layer_flow",), method="mpmath 100 digits",
+        ),
+        Check(
+            name="large_margin_float_flow", level=Level.NUMERIC, fn=large_margin_flow,
+            description=("at margins 20..200 (1 - ψ_k down to e^-200): the float64 per-layer flow of numerics.reduced_flow "
+                         "(the core form of 1 - ψ that T4.3/T4.4/E-ODE rely on at large margins) against the full model's "
+                         "gradient at a precision set from the largest margin (digits = margin/ln 10 + 40), every mode of "
+                         "every factor relative to its own size"),
+            precision="float64 vs mpmath (>= 40 guard digits), relative error per mode <= 1e-12",
+            statement={"variant": "claim"}, control=_CONTROL, control_description=_CONTROL_TEXT, control_why=_CONTROL_WHY,
+            K=(2, 4, 8), L=(1, 2, 3),
+            serves=Serves(L_max=64, pair=mp_pair_rule, pair_text="(L+1) K³ <= 2e4 (<= 2e5 with --profile thorough)",
+                          cost="(L+1) K³ high-precision operations", what="large-margin flow"),
+            covers=("layer_flow",), method="float64 vs high-precision full model",
         ),
         Check(
             name="eq6_reduced_rhs_vs_full_model", level=Level.NUMERIC, fn=eq6_against_full_model,

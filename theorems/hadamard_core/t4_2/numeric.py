@@ -14,6 +14,7 @@ import numpy as np
 
 from ncdepth.fuzzing import search, st
 from ncdepth.registry import Context, Outcome
+from numerics.hadamard import fwht
 from numerics.deep_ufm import hadamard_bases, hadamard_init, logit_velocity, loss_gradient, random_orthogonal, to_mp
 from numerics.reduced_flow import beta, layer_rhs, one_minus_psi, one_minus_psi_mp, reduced_rhs
 
@@ -212,3 +213,61 @@ def fuzz_gradients(ctx: Context, variant: str, rtol: float = 1e-11) -> Outcome:
         return Outcome.held(ev, established=pairs_established(pairs))
     K, L, n, extra, balanced, seed = r.counterexample
     return Outcome.refuted({"K": K, "L": L, "n": n, "d": K + extra, "balanced": balanced, "init_seed": seed, **r.detail}, ev)
+
+
+# ======================================================================== large margins: float reduced flow vs exact model
+MARGIN_RANGE = (20.0, 200.0)  # λ_k drawn here: margins 20..200, so 1 - ψ_k down to ~e^-200
+GUARD_DIGITS = 40
+
+
+def large_margin_flow(ctx: Context, variant: str, rtol: float = 1e-12) -> Outcome:
+    """The float64 per-layer flow (numerics.reduced_flow.layer_rhs, the cancellation-free core form of
+    1 - ψ) against the full model's gradient at high precision, mode by mode, where 1 - ψ_k ~ e^-a.
+
+    At margins a the label probability is 1 - O(e^-a): the 100-digit comparison above cannot see
+    these modes, and a float 1 - ψ formed by cancellation returns 0 or noise.  The precision of the
+    reference is set from the largest margin (digits = a / ln 10 + 40), and every mode k >= 1 of
+    every factor is compared relative to its own size.
+    """
+    worst, seeds, digits_used = 0.0, [], []
+    pairs = ctx.KL_pairs()
+    n = 1
+    for idx, (K, L) in enumerate(pairs):
+        d = K + 1
+        case_seed = [ctx.seed, 11, K, L]
+        rng = np.random.default_rng(case_seed)
+        lam = rng.uniform(*MARGIN_RANGE, size=K)
+        eps = rng.uniform(-JITTER, JITTER, size=(L + 1, K))
+        s = np.exp(np.tile(np.log(lam * np.sqrt(n)) / (L + 1), (L + 1, 1)) + eps - eps.mean(axis=0))
+        c = PSI_ARGUMENT_SCALE[variant](K)
+        s_dot = layer_rhs(s, n, one_minus_psi_fn=lambda x: one_minus_psi(c * x))  # float64, the code under test
+        lam_model = np.prod(s, axis=0) / np.sqrt(n)  # the λ the model has (products of the jittered s)
+        profile = fwht(np.concatenate([[0.0], lam_model[1:]])) / K
+        largest_margin = float(profile[0] - profile.min())  # e^-margin is the smallest probability to resolve
+        dps = GUARD_DIGITS + int(largest_margin / np.log(10)) + 1
+        digits_used.append(dps)
+        with mpmath.workdps(dps):
+            s_mp = to_mp(s)  # the same singular values, exactly
+            Qs = [random_orthogonal(d, rng, mp=True) for _ in range(L)]
+            grads = loss_gradient(hadamard_init(s_mp, n, d, Qs, mp=True), K, n)
+            U, V = hadamard_bases(K, n, mp=True)
+            lefts = [Qs[0]] + [Qs[j] for j in range(1, L)] + [U]
+            rights = [V] + [Qs[j - 1] for j in range(1, L + 1)]
+            for j in range(L + 1):
+                D = lefts[j].T @ (-grads[j]) @ rights[j]
+                for k in range(1, K):
+                    ref = D[k, k]
+                    if ref == 0:
+                        return Outcome.undecided(f"reference mode {k} of factor {j} vanished at {dps} digits", {})
+                    err = float(abs((mpmath.mpf(float(s_dot[j, k])) - ref) / ref))
+                    worst = max(worst, err)
+                    if err > rtol:
+                        return Outcome.refuted({"K": K, "L": L, "n": n, "d": d, "factor": j, "mode": k,
+                                                "float_sdot": float(s_dot[j, k]), "reference": mpmath.nstr(ref, 20),
+                                                "rel_error": err, "lambda": lam.tolist(), "init_rng_seed": case_seed},
+                                               {"max_rel_error": worst})
+        seeds.append(case_seed)
+        ctx.report((idx + 1) / len(pairs), f"K={K}, L={L}")
+    return Outcome.held({"max_rel_error_per_mode": worst, "tolerance": rtol, "margin_range": list(MARGIN_RANGE),
+                         "reference_digits": digits_used, "n": n, "init_rng_seeds": seeds},
+                        established=pairs_established(pairs))

@@ -14,7 +14,7 @@ from functools import lru_cache
 import numpy as np
 from scipy.integrate import solve_ivp
 
-from ncdepth.registry import Context, Outcome
+from ncdepth.registry import BudgetExhausted, Context, Outcome
 from numerics.deep_ufm import hadamard_bases, hadamard_init, loss_gradient
 from numerics.reduced_flow import layer_rhs
 
@@ -23,6 +23,7 @@ from .numeric import random_config
 INTEGRATOR = {"method": "DOP853", "rtol": 1e-11, "atol": 1e-13}
 HORIZON = 4.0
 POINTS = 25
+MAX_RHS_EVALUATIONS = 20_000  # a normal run needs a few hundred; more means the flow is not what it should be
 
 
 @lru_cache(maxsize=16)
@@ -41,7 +42,13 @@ def integrate_full_and_reduced(K: int, L: int, n: int, d: int, seed: int, T: flo
             i += sz
         return out
 
+    calls = [0]
+
     def full_rhs(_t, y):
+        calls[0] += 1
+        if calls[0] > MAX_RHS_EVALUATIONS:
+            raise BudgetExhausted(f"full gradient flow needed more than {MAX_RHS_EVALUATIONS} right-hand-side "
+                                  f"evaluations at K={K}, L={L} (stiff or blowing up)")
         return -np.concatenate([g.ravel() for g in loss_gradient(unpack(y), K, n)])
 
     times = np.linspace(0.0, T, points)
@@ -61,7 +68,8 @@ def integrate_full_and_reduced(K: int, L: int, n: int, d: int, seed: int, T: flo
             M = Rm.copy()
             M[np.arange(K), np.arange(K)] = 0.0
             off[t] = max(off[t], np.max(np.abs(M)) / np.max(np.abs(diag[t, j])))
-    settings = {**INTEGRATOR, "horizon": T, "points": points, "rhs_evaluations_full": int(full.nfev),
+    settings = {**INTEGRATOR, "horizon": T, "points": points, "max_rhs_evaluations": MAX_RHS_EVALUATIONS,
+                "rhs_evaluations_full": int(full.nfev),
                 "rhs_evaluations_reduced": int(red.nfev)}
     return times, diag, red.y.T.reshape(points, L + 1, K), off, settings
 
