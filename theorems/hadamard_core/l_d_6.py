@@ -104,7 +104,7 @@ def fuzz_entries(ctx: Context, exponent: str) -> Outcome:
     r = search(strategy, prop, examples=ctx.examples, seed=ctx.seed)
     ev = {"examples_run": r.examples_run, "max_m": max_m}
     if r.holds:
-        return Outcome(True, ev)
+        return Outcome(True, ev, established={"K": [2**m for m in range(1, max_m + 1)]})
     m, i, j = r.counterexample
     return Outcome(False, ev, counterexample={"K": 2**m, "i": i, "j": j, **r.detail})
 

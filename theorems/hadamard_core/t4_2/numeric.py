@@ -113,7 +113,12 @@ def eq6_pair_rule(K: int, L: int, thorough: bool) -> bool:
 
 
 def pairs_established(pairs) -> dict:
-    """The (K, L) pairs a pair-rule check decided, for the scope (not the product of the grids)."""
+    """The (K, L) pairs a pair-rule check decided, for the scope: ``K``, ``L`` lists when they form a
+    full product, else the pairs themselves (never the product of the grids when it is not)."""
+    pairs = sorted(set(map(tuple, pairs)))
+    Ks, Ls = sorted({k for k, _ in pairs}), sorted({l_ for _, l_ in pairs})
+    if len(pairs) == len(Ks) * len(Ls):
+        return {"K": Ks, "L": Ls}
     return {"(K, L)": "∈ {" + ", ".join(f"({K}, {L})" for K, L in pairs) + "}"}
 
 
