@@ -183,8 +183,9 @@ def gradient_identity_exact(s: Sequence[Sequence[Fraction]], n: int, d: int, Qs:
     the factors, the column softmax of those logits, ``G = P - Y`` and the chain rule
     ``∂ℒ/∂F_j = A_{>j}^T G B_{<j}^T``.
 
-    Returns ``{"zero": bool, "D": D, "denominators": r, "powers_of_t": m, "residuals": [...], "worst": ...}``;
-    on a non-zero residual ``"witness"`` gives the factor, entry and its value at t = e^{1/D} (30 digits).
+    Returns ``{"zero": bool, "D": D, "distinct_softmax_denominators": r, "powers_of_t": m, "per_factor": [...]}``;
+    on a non-zero residual ``"witness"`` gives the factor, entry, power of t and the residual's value at
+    t = e^{1/D} (30 digits).  Raises MemoryError when the polynomials outgrow ``budget_terms`` per entry.
     """
     L = len(s) - 1
     K = len(s[0])
