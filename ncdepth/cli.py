@@ -124,14 +124,10 @@ def claim_path(claim: Claim) -> str:
     """The module that defines ``claim``, relative to the project root when possible."""
     import inspect
 
-    name = claim.checks[0].fn.__module__
-    mod = sys.modules.get(name)
-    # a claim split into a package defines CLAIM in its __init__: report the package, not a step module
-    while "." in name:
-        name = name.rsplit(".", 1)[0]
-        if getattr(sys.modules.get(name), "CLAIM", None) is claim:
-            mod = sys.modules[name]
-            break
+    # the module whose CLAIM it is (a package's __init__.py), else the module of its first check
+    mod = next((m for name, m in list(sys.modules.items())
+                if name.startswith("theorems.") and getattr(m, "CLAIM", None) is claim), None)
+    mod = mod or sys.modules.get(claim.checks[0].fn.__module__)
     path = Path(inspect.getsourcefile(mod) if mod else "?")
     try:
         return str(path.resolve().relative_to(Path(__file__).resolve().parents[1]))

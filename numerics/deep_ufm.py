@@ -86,26 +86,43 @@ def loss(factors: Sequence[np.ndarray], K: int, n: int):
     return cross_entropy_sum(logits(factors), class_labels(K, n))
 
 
+def _prefix_suffix(factors: Sequence[np.ndarray], like: np.ndarray) -> tuple[list, list]:
+    """``B[j] = F_{j-1} ... F_0`` and ``A[j] = F_L ... F_{j+1}`` for every j, in 2(L+1) products.
+
+    ``B[0]`` is the identity of order N and ``A[L]`` that of order K (same dtype as ``like``).
+    """
+    n_f = len(factors)
+    B = [chain(factors, 0, 0, factors[0].T)]
+    for j in range(1, n_f):
+        B.append(factors[j - 1] @ B[j - 1] if j > 1 else factors[0])
+    A = [None] * n_f
+    A[n_f - 1] = chain(factors, n_f, n_f, like)
+    for j in range(n_f - 2, -1, -1):
+        A[j] = A[j + 1] @ factors[j + 1] if j < n_f - 2 else factors[n_f - 1]
+    return A, B
+
+
 def loss_gradient(factors: Sequence[np.ndarray], K: int, n: int) -> list:
-    """``[∂ℒ/∂F_0, ..., ∂ℒ/∂F_L]`` (exact, by the chain rule above)."""
+    """``[∂ℒ/∂F_0, ..., ∂ℒ/∂F_L]`` (exact, by the chain rule above).
+
+    The partial products ``A_{>j}`` and ``B_{<j}`` are formed once each (prefix and suffix
+    products), so the cost is O(L) matrix products, not O(L²).
+    """
     Z = require_finite(logits(factors), "logits")
     G = softmax(Z, axis=0) - one_hot(K, n)
-    grads = []
-    for j in range(len(factors)):
-        A = chain(factors, j + 1, len(factors), G)  # A_{>j}: K x d_j
-        B = chain(factors, 0, j, factors[0].T)  # B_{<j}: d_j x N
-        grads.append(A.T @ G @ B.T)
-    return grads
+    A, B = _prefix_suffix(factors, G)
+    return [A[j].T @ G @ B[j].T for j in range(len(factors))]
 
 
 def logit_velocity(factors: Sequence[np.ndarray], K: int, n: int) -> np.ndarray:
     """``Ż`` under gradient flow (Eq. 56), assembled from the factor velocities."""
-    grads = loss_gradient(factors, K, n)
+    Z = require_finite(logits(factors), "logits")
+    G = softmax(Z, axis=0) - one_hot(K, n)
+    A, B = _prefix_suffix(factors, G)
     Zdot = None
-    for j, g in enumerate(grads):
-        A = chain(factors, j + 1, len(factors), g)
-        B = chain(factors, 0, j, factors[0].T)
-        term = -(A @ g @ B)
+    for j in range(len(factors)):
+        g = A[j].T @ G @ B[j].T
+        term = -(A[j] @ g @ B[j])
         Zdot = term if Zdot is None else Zdot + term
     return Zdot
 

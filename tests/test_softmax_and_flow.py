@@ -96,3 +96,63 @@ def test_hadamard_init_rejects_narrow_width():
 def test_layer_rhs_mode_zero_does_not_move():
     s = np.random.default_rng(7).uniform(0.5, 1.5, (3, 8))
     assert np.all(layer_rhs(s, 2)[:, 0] == 0)
+
+
+# --------------------------------------------------------------------------- softmax at extreme logits
+from hypothesis import given, settings
+from hypothesis import strategies as hst
+
+
+@hst.composite
+def _mixed_scale_logits(draw):
+    """K x N logits, each column with its own scale 10^a (a in [-3, 4]) and offset up to ±1e4."""
+    K = draw(hst.integers(2, 9))
+    N = draw(hst.integers(1, 6))
+    cols = []
+    for _ in range(N):
+        scale = 10.0 ** draw(hst.floats(-3, 4))
+        offset = draw(hst.sampled_from([0.0, 5e2, -5e2, 1e4, -1e4]))
+        u = draw(hst.lists(hst.floats(-1, 1, allow_nan=False), min_size=K, max_size=K))
+        cols.append(offset + scale * np.asarray(u))
+    return np.stack(cols, axis=1)
+
+
+def _mp_softmax_column(z):
+    with mpmath.workdps(60):
+        e = [mpmath.exp(mpmath.mpf(float(x))) for x in z]  # no shift: mpmath's exponent range suffices
+        tot = mpmath.fsum(e)
+        return [x / tot for x in e], [mpmath.log(x / tot) for x in e]
+
+
+@settings(max_examples=60, deadline=None)
+@given(_mixed_scale_logits(), hst.sampled_from([0, 1]))
+def test_softmax_matches_mpmath_at_gaps_up_to_1e4_and_mixed_column_scales(Z, axis):
+    """Catches exp-then-normalise, a max taken along the wrong axis or over the whole array, log(softmax)."""
+    X = Z if axis == 0 else Z.T
+    P, LP = softmax(X, axis=axis), log_softmax(X, axis=axis)
+    P, LP = (P, LP) if axis == 0 else (P.T, LP.T)
+    eps = np.finfo(float).eps
+    for c in range(Z.shape[1]):
+        p_ref, lp_ref = _mp_softmax_column(Z[:, c])
+        for i in range(Z.shape[0]):
+            tol_lp = 64 * eps * (abs(float(lp_ref[i])) + np.max(np.abs(Z[:, c])) + 1)
+            assert abs(float(LP[i, c] - lp_ref[i])) <= tol_lp
+            if p_ref[i] > 1e-290:
+                assert abs(float((P[i, c] - p_ref[i]) / p_ref[i])) <= tol_lp
+            else:
+                assert P[i, c] <= 1e-280
+    labels = np.arange(Z.shape[1]) % Z.shape[0]
+    ref = -mpmath.fsum(_mp_softmax_column(Z[:, c])[1][labels[c]] for c in range(Z.shape[1]))
+    assert abs(cross_entropy_sum(Z, labels) - float(ref)) <= 64 * eps * (abs(float(ref)) + np.sum(np.abs(Z)) + 1)
+
+
+def test_softmax_fuzz_catches_a_row_max_bug():
+    """The same comparison, against a planted wrong-axis max: the fuzz above must be able to fail."""
+    Z = np.array([[1e4, 0.0], [1e4 - 1.0, 1.0]])
+    wrong_m = np.max(Z, axis=1, keepdims=True)  # max over the wrong axis
+    with np.errstate(all="ignore"):
+        e = np.exp(Z - wrong_m)
+        bad = e / np.sum(e, axis=0, keepdims=True)
+    p_ref, _ = _mp_softmax_column(Z[:, 1])
+    assert not np.allclose(bad[:, 1], [float(x) for x in p_ref])
+    assert np.allclose(softmax(Z, axis=0)[:, 1], [float(x) for x in p_ref], rtol=1e-14)

@@ -1,4 +1,4 @@
-"""L-D.6 (App. D.3): the entries of the Sylvester Hadamard matrix.
+"""L-D.6 (Lemma D.6, stated and proved in App. D.7): the entries of the Sylvester Hadamard matrix.
 
 Statement.  For ``K = 2^m`` and indices ``0 <= i, j < K`` written in binary,
 
@@ -23,7 +23,7 @@ import numpy as np
 import sympy as sp
 
 from ncdepth.fuzzing import search, st
-from ncdepth.registry import Check, Claim, Context, Domain, Level, Outcome
+from ncdepth.registry import Check, Claim, Context, Domain, Level, Outcome, Serves
 from numerics.hadamard import popcount, sylvester, sylvester_entry
 
 # --------------------------------------------------------------------------- statements
@@ -81,6 +81,7 @@ def exhaustive_entries(ctx: Context, exponent: str) -> Outcome:
         predicted = np.where(e(idx[:, None], idx[None, :]).astype(np.int64) == 1, -1, 1)
         wrong = np.argwhere(H != predicted)
         checked.append(K)
+        ctx.report(len(checked) / len(ctx.K), f"K={K}")
         if len(wrong):
             i, j = map(int, wrong[0])
             return Outcome(False, {"K_checked": checked},
@@ -103,27 +104,33 @@ def fuzz_entries(ctx: Context, exponent: str) -> Outcome:
     r = search(strategy, prop, examples=ctx.examples, seed=ctx.seed)
     ev = {"examples_run": r.examples_run, "max_m": max_m}
     if r.holds:
-        return Outcome(True, ev)
+        return Outcome(True, ev, established={"K": [2**m for m in range(1, max_m + 1)]})
     m, i, j = r.counterexample
     return Outcome(False, ev, counterexample={"K": 2**m, "i": i, "j": j, **r.detail})
 
+
+_INT = "H[i,j] = (-1)^{i·j} with the ordinary integer product"
+_INT_WHY = ("(-1)^{i·j} depends only on the lowest bits of i and j; it agrees with (-1)^{<i,j>} for K = 2 and on "
+            "the first row and column, so it is a tempting shortcut")
 
 CLAIM = Claim(
     id="L-D.6",
     title="Hadamard entries are signs of bit dot products",
     statement="For K = 2^m, H_K[i, j] = (-1)^<i,j>, where <i,j> is the mod-2 dot product of the binary digits of i and j.",
     latex=r"H_K[i,j] = (-1)^{\langle i, j\rangle},\quad \langle i,j\rangle = \textstyle\sum_t i_t j_t \bmod 2",
-    reference="Lemma D.6, App. D.3 (used in the proof of Thm 4.2 and Prop. C.1)",
+    reference="Lemma D.6, stated and proved in App. D.7 (from Exercise 1.12 of O'Donnell 2014); used in App. C.1 and D.3",
     domain=Domain(uses_L=False, K_min=2, K_power_of_two=True),
     checks=(
         Check(
             name="induction_step", level=Level.SYMBOLIC, fn=induction_step,
-            description="sympy: Sylvester's doubling multiplies block (b, c) by (-1)^{bc}, exactly the top-bit term of <i,j>; with an arbitrary integer exponent E for H_k this is the induction step for every m.",
+            description="sympy: Sylvester's doubling multiplies block (b, c) by (-1)^{bc}, exactly the top-bit term of <i,j>; with an arbitrary integer exponent E for H_k this is the induction step for every m (base case H_1 = [1] = (-1)^0).",
             precision="exact (sympy)",
             statement={"top_bit_term": "bit_dot"},
             control={"top_bit_term": "bitwise_or"},
             control_description="exponent counts bits set in either index (b + c - bc instead of bc)",
-
+            control_why=("only block (1, 1) of the doubling is negated; booking a sign for every block that touches a set "
+                         "top bit (popcount(i | j) instead of popcount(i & j)) is the slip in the block bookkeeping"),
+            for_all="all K = 2^m", method="induction on the Sylvester doubling",
         ),
         Check(
             name="exhaustive_m_le_10", level=Level.CERTIFIED, fn=exhaustive_entries,
@@ -131,17 +138,21 @@ CLAIM = Claim(
             precision="exact integer arithmetic, exhaustive",
             statement={"exponent": "bit_dot"},
             control={"exponent": "integer_product"},
-            control_description="H[i,j] = (-1)^{i·j} with the ordinary integer product",
-            K=tuple(2**m for m in range(1, 11)),
+            control_description=_INT, control_why=_INT_WHY,
+            K=tuple(2**m for m in range(1, 11)), thorough_K=tuple(2**m for m in range(1, 12)),
+            serves=Serves(K_max=2**11, K_max_thorough=2**12, cost="K² entries", what="exhaustive entries"),
+            method="exhaustive",
         ),
         Check(
             name="random_indices_m_le_20", level=Level.FUZZ, fn=fuzz_entries,
-            description="hypothesis draws m <= 20 and i, j < 2^m; the recursion is walked to the entry and compared with (-1)^{<i,j>}",
+            description="hypothesis draws m <= log2 of the largest K requested (20 by default) and i, j < 2^m; the recursion is walked to the entry and compared with (-1)^{<i,j>}",
             precision="exact integer arithmetic",
             statement={"exponent": "bit_dot"},
             control={"exponent": "integer_product"},
-            control_description="H[i,j] = (-1)^{i·j} with the ordinary integer product",
+            control_description=_INT, control_why=_INT_WHY,
             K=(2**20,),
+            serves=Serves(K_max=2**62, cost="m steps of the recursion per entry", what="recursion walks"),
+            method="hypothesis",
         ),
     ),
 )
