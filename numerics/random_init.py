@@ -63,6 +63,8 @@ __all__ = [
     "METRIC_CONSTANT_VARIANTS",
     "metric_constant_expr",
     "gram_deviation_constant",
+    "GRAM_COVARIANCES",
+    "gram_covariance_expr",
     "gaussian_deviation_samples",
     "product_gram_second_moment",
     "product_gram_deviations",
@@ -442,10 +444,32 @@ def metric_constant_expr(K, n, L, s, variant: str = "derived") -> sp.Expr:
             + s ** (2 * L + 2) * ((K - 1) * N - 1) / (K**2 * n * (K - 1)))
 
 
-def gram_deviation_constant(G: np.ndarray) -> float:
-    """``d · E ||(W X)^T (W X) - G||_F² = (tr G)² + ||G||_F²`` for ``G = X^T X``, W entries N(0, 1/d)."""
+# Claimed covariances of a random layer's Gram, Cov(Q_ab, Q_ce | X): Lemma D.10's (Isserlis / Wick),
+# and the scalar chi-square slip Q ≈ G χ²_d/d (right on the diagonal, wrong off it), for negative controls.
+GRAM_COVARIANCES = ("isserlis", "chi_square")
+
+
+def gram_deviation_constant(G: np.ndarray, covariance: str = "isserlis") -> float:
+    """``d · E ||(W X)^T (W X) - G||_F² = (tr G)² + ||G||_F²`` for ``G = X^T X``, W entries N(0, 1/d).
+
+    ``covariance="chi_square"`` gives ``2 ||G||_F²``, what the slip ``Var Q_ab = 2 G_ab²/d`` predicts.
+    """
     G = require_finite(np.asarray(G, dtype=float), "Gram matrix")
-    return float(np.trace(G) ** 2 + np.sum(G * G))
+    if covariance == "isserlis":
+        return float(np.trace(G) ** 2 + np.sum(G * G))
+    if covariance == "chi_square":
+        return float(2 * np.sum(G * G))
+    raise ValueError(f"covariance must be one of {GRAM_COVARIANCES}, got {covariance!r}")
+
+
+def gram_covariance_expr(G: sp.Matrix, a: int, b: int, c: int, e: int, d, covariance: str = "isserlis") -> sp.Expr:
+    """The claimed ``Cov(Q_ab, Q_ce | X)`` for a (symbolic) Gram ``G``: ``(G_ac G_be + G_ae G_bc)/d``
+    (Lemma D.10), or ``2 G_ab G_ce / d`` for ``covariance="chi_square"``."""
+    if covariance == "isserlis":
+        return (G[a, c] * G[b, e] + G[a, e] * G[b, c]) / d
+    if covariance == "chi_square":
+        return 2 * G[a, b] * G[c, e] / d
+    raise ValueError(f"covariance must be one of {GRAM_COVARIANCES}, got {covariance!r}")
 
 
 def product_gram_second_moment(size: int, depth: int, d, variance_model: str = "exact"):
@@ -456,15 +480,18 @@ def product_gram_second_moment(size: int, depth: int, d, variance_model: str = "
     ``a = E (tr G)²``, ``b = E ||G||_F²`` one layer maps ``(a, b) -> (a + 2b/d, b + (a + b)/d)``,
     from ``(size², size)``; and ``E G = I``, so the answer is ``b - size``.  Leading order
     ``depth · size (size + 1) / d``.  ``d`` may be a number or a sympy symbol.
-    ``variance_model="one_layer"`` returns ``size (size + 1)/d`` whatever the depth (a wrong model
-    for negative controls).
+    Wrong models for negative controls: ``"one_layer"`` returns ``size (size + 1)/d`` whatever the
+    depth; ``"scalar_chi_square"`` returns ``size ((1 + 2/d)^depth - 1)`` (each layer multiplying the
+    Gram by a scalar χ²_d/d, right for size 1 only).
     """
     size = _require_int("size", size, 1)
     depth = _require_int("depth", depth, 0)
     if variance_model == "one_layer":
         return size * (size + 1) / d if depth > 0 else 0 * d
+    if variance_model == "scalar_chi_square":
+        return size * ((1 + 2 / d) ** depth - 1)
     if variance_model != "exact":
-        raise ValueError(f"variance_model must be 'exact' or 'one_layer', got {variance_model!r}")
+        raise ValueError(f"variance_model must be 'exact', 'one_layer' or 'scalar_chi_square', got {variance_model!r}")
     a, b = size**2, size
     for _ in range(depth):
         a, b = a + 2 * b / d, b + (a + b) / d
