@@ -18,11 +18,17 @@ matrices only; :func:`numerics.deep_ufm.logit_velocity` assembles the same quant
 from the factor gradients, and :func:`autograd_logit_velocity` from torch autograd
 plus a forward-mode derivative: independent routes to the same number.
 
-Leading-order theory (derived in ``theorems/random_init/t4_5.py``):
-``E ||Ż/||Ż|| - M/||M|| ||_F² = c(K, n, L, s) / d + O(d^-2)`` with
-:func:`predicted_metric_constant`, and for a Gram ``G = X^T X``
-``E ||(W X)^T (W X) - G||_F² = ((tr G)² + ||G||_F²) / d`` exactly
-(:func:`gram_deviation_constant`).
+The Grams and logits of Thm 4.5's factors can also be drawn without any d x d matrix
+(:func:`reduced_factor_grams`, exact in law, O(d (N + K)) per layer), which takes the Monte
+Carlo to widths in the tens of thousands; :func:`initial_velocity_samples` draws either way.
+
+Leading-order theory (derived in ``theorems/random_init/t4_5/constant.py``, with
+:class:`DeltaPoly` for the index contractions and :func:`gram_tensor_coefficients` for the
+moments): ``d · E ||Ż/||Ż|| - M/||M|| ||_F² -> c(K, n, L, s)`` with
+:func:`predicted_metric_constant` (:func:`metric_constant_expr` in sympy), and for a Gram
+``G = X^T X`` ``E ||(W X)^T (W X) - G||_F² = ((tr G)² + ||G||_F²) / d`` exactly
+(:func:`gram_deviation_constant`).  Where a function offers a wrong variant (``variant=``,
+``covariance=``, ``variance_model=``), it is a plausible slip for a negative control.
 """
 
 from __future__ import annotations
@@ -73,8 +79,7 @@ __all__ = [
     "gaussian_expectation",
 ]
 
-# Entry variances of the random factors, by name: the paper's N(0, 1/d), and the
-# wrong variance N(0, 1) used by negative controls.
+# Entry variances of the random factors, by name: the paper's N(0, 1/d), and N(0, 1).
 ENTRY_VARIANCES = ("1/d", "1")
 
 
@@ -212,6 +217,31 @@ def gram_form_velocity(factors: Sequence[np.ndarray], K: int, n: int, *, terms: 
 REDUCED_SAMPLER_VARIANTS = ("exact", "no_cholesky")
 
 
+def _thin_qr(B: np.ndarray, gram: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``B = Q R`` (batched, Q with orthonormal columns).  For ``d >= 4N`` by two passes of Cholesky QR
+    (``gram = B^T B`` given): a Gaussian B then has condition number <= ~3, and CholQR2 is orthonormal
+    to rounding and ~40x faster than Householder QR on a stack; narrower B (condition number up to
+    ~d) use Householder QR."""
+    d, N = B.shape[-2:]
+    if d < 4 * N:
+        return np.linalg.qr(B)
+    T = lambda a: np.swapaxes(a, -1, -2)  # noqa: E731
+    L1 = np.linalg.cholesky(gram)
+    Q = B @ T(np.linalg.inv(L1))
+    L2 = np.linalg.cholesky(T(Q) @ Q)  # second pass: I + O(eps κ²)
+    return Q @ T(np.linalg.inv(L2)), T(L1 @ L2)  # B = Q1 L1^T = Q2 L2^T L1^T
+
+
+def _psd_factor(G: np.ndarray) -> np.ndarray:
+    """A batched ``C`` with ``C C^T = G`` for symmetric positive semi-definite G: Cholesky, or the
+    symmetric square root where Cholesky fails (G singular to rounding)."""
+    try:
+        return np.linalg.cholesky(G)
+    except np.linalg.LinAlgError:
+        w, V = np.linalg.eigh(G)
+        return V * np.sqrt(np.clip(w, 0.0, None))[..., None, :]
+
+
 def reduced_factor_grams(K: int, n: int, d: int, L: int, s: float, rng: np.random.Generator, *, seeds: int,
                          variant: str = "exact") -> tuple[list[np.ndarray], list[np.ndarray], np.ndarray]:
     """The ingredients of Eq. 56 for Thm 4.5's Gaussian factors, drawn in O(d (N + K)) per layer.
@@ -220,7 +250,7 @@ def reduced_factor_grams(K: int, n: int, d: int, L: int, s: float, rng: np.rando
     ``batched_logits(F)`` for ``F = gaussian_factors(K, n, d, L, s, rng, seeds=seeds)``, without
     ever forming a d x d matrix.  The construction (exact, for d >= N = K n):
 
-    * forward: ``B_1 = H``; with ``B_j = Q_j R_j`` (Cholesky QR, Q_j d x N orthonormal), ``X_j = F_j Q_j``
+    * forward: ``B_1 = H``; with ``B_j = Q_j R_j`` (thin QR, Q_j d x N orthonormal), ``X_j = F_j Q_j``
       has i.i.d. ``N(0, s²/d)`` entries independent of the past, and ``B_{j+1} = X_j R_j``;
       ``Z = X_L R_L``.
     * backward: ``F_j = X_j Q_j^T + F_j^⊥`` with ``F_j^⊥ = F_j (I - Q_j Q_j^T)`` independent of
@@ -249,11 +279,7 @@ def reduced_factor_grams(K: int, n: int, d: int, L: int, s: float, rng: np.rando
     Qs, Xs = [None], [None]  # index j = 1..L
     gram = rights[1]
     for j in range(1, L + 1):
-        # B_j = Q_j R_j by Cholesky QR (R = chol(B^T B)^T): B_j has condition number 1 + O(sqrt(N/d)),
-        # so Q_j is orthonormal to ~1e-15 and this is ~40x faster than Householder QR on a stack
-        Lc = np.linalg.cholesky(gram)
-        R = T(Lc)
-        Q = B @ T(np.linalg.inv(Lc))
+        Q, R = _thin_qr(B, gram)
         rows = d if j < L else K
         X = sd * rng.standard_normal((seeds, rows, N))
         Qs.append(Q)
@@ -273,7 +299,7 @@ def reduced_factor_grams(K: int, n: int, d: int, L: int, s: float, rng: np.rando
         if A is None:  # j = L: A_{>L} = I_K
             A = X @ T(Q) + perp
         else:
-            C = np.linalg.cholesky(lefts[j]) if variant == "exact" else _eye_like(K, (seeds,))
+            C = _psd_factor(lefts[j]) if variant == "exact" else _eye_like(K, (seeds,))
             A = ((A @ X) @ T(Q)) + C @ perp
         lefts[j - 1] = A @ T(A)
     return lefts, rights, Z

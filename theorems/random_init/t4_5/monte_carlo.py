@@ -25,7 +25,7 @@ from numerics.random_init import (
 
 N_PER_CLASS = 2  # n, samples per class
 DS, DS_THOROUGH = (256, 512, 1024, 2048, 4096), (512, 1024, 2048, 4096, 8192, 16384)
-SEEDS, SEEDS_THOROUGH = 300, 800
+SEEDS, SEEDS_THOROUGH = 300, 400
 SLOPE_TOL = 0.1  # |pooled log-log slope - claimed rate|
 CONSTANT_Z = 3.0  # standard errors of the extrapolated constant ...
 CONSTANT_RTOL = 0.03  # ... plus this fraction of c (finite-d bias of the c + b/d model)
