@@ -18,11 +18,17 @@ matrices only; :func:`numerics.deep_ufm.logit_velocity` assembles the same quant
 from the factor gradients, and :func:`autograd_logit_velocity` from torch autograd
 plus a forward-mode derivative: independent routes to the same number.
 
-Leading-order theory (derived in ``theorems/random_init/t4_5.py``):
-``E ||Ż/||Ż|| - M/||M|| ||_F² = c(K, n, L, s) / d + O(d^-2)`` with
-:func:`predicted_metric_constant`, and for a Gram ``G = X^T X``
-``E ||(W X)^T (W X) - G||_F² = ((tr G)² + ||G||_F²) / d`` exactly
-(:func:`gram_deviation_constant`).
+The Grams and logits of Thm 4.5's factors can also be drawn without any d x d matrix
+(:func:`reduced_factor_grams`, exact in law, O(d (N + K)) per layer), which takes the Monte
+Carlo to widths in the tens of thousands; :func:`initial_velocity_samples` draws either way.
+
+Leading-order theory (derived in ``theorems/random_init/t4_5/constant.py``, with
+:class:`DeltaPoly` for the index contractions and :func:`gram_tensor_coefficients` for the
+moments): ``d · E ||Ż/||Ż|| - M/||M|| ||_F² -> c(K, n, L, s)`` with
+:func:`predicted_metric_constant` (:func:`metric_constant_expr` in sympy), and for a Gram
+``G = X^T X`` ``E ||(W X)^T (W X) - G||_F² = ((tr G)² + ||G||_F²) / d`` exactly
+(:func:`gram_deviation_constant`).  Where a function offers a wrong variant (``variant=``,
+``covariance=``, ``variance_model=``), it is a plausible slip for a negative control.
 """
 
 from __future__ import annotations
@@ -49,11 +55,22 @@ __all__ = [
     "left_grams",
     "right_grams",
     "gram_form_velocity",
+    "velocity_from_grams",
+    "REDUCED_SAMPLER_VARIANTS",
+    "reduced_factor_grams",
+    "gram_tensor_coefficients",
+    "INITIAL_VELOCITY_SAMPLERS",
+    "initial_velocity_samples",
+    "DeltaPoly",
     "autograd_logit_velocity",
     "finite_difference_logit_velocity",
     "normalised_velocity_metric",
     "predicted_metric_constant",
+    "METRIC_CONSTANT_VARIANTS",
+    "metric_constant_expr",
     "gram_deviation_constant",
+    "GRAM_COVARIANCES",
+    "gram_covariance_expr",
     "gaussian_deviation_samples",
     "product_gram_second_moment",
     "product_gram_deviations",
@@ -62,8 +79,7 @@ __all__ = [
     "gaussian_expectation",
 ]
 
-# Entry variances of the random factors, by name: the paper's N(0, 1/d), and the
-# wrong variance N(0, 1) used by negative controls.
+# Entry variances of the random factors, by name: the paper's N(0, 1/d), and N(0, 1).
 ENTRY_VARIANCES = ("1/d", "1")
 
 
@@ -161,6 +177,26 @@ def left_grams(factors: Sequence[np.ndarray]) -> list[np.ndarray]:
     return grams
 
 
+def velocity_from_grams(lefts: Sequence[np.ndarray], rights: Sequence[np.ndarray], Z: np.ndarray, K: int, n: int,
+                        *, terms: str = "all") -> np.ndarray:
+    """Eq. 56 from its ingredients: ``Ż = -Σ_j lefts[j] (softmax(Z) - Y) rights[j]``, batched.
+
+    ``lefts[j] = A_{>j} A_{>j}^T`` (K x K), ``rights[j] = B_{<j}^T B_{<j}`` (N x N), j = 0..L,
+    and the logits ``Z`` (K x N).  ``terms="weights_only"`` drops j = 0 (as if the features
+    H were frozen): a wrong variant for negative controls.
+    """
+    if terms not in ("all", "weights_only"):
+        raise ValueError(f"terms must be 'all' or 'weights_only', got {terms!r}")
+    if len(lefts) != len(rights) or len(lefts) < 2:
+        raise ValueError("need matching lists of L + 1 >= 2 left and right Grams")
+    Z = require_finite(np.asarray(Z, dtype=float), "logits")
+    if Z.shape[-2:] != (K, K * n):
+        raise ValueError(f"logits have shape {Z.shape[-2:]}, expected (K, N) = ({K}, {K * n})")
+    G = softmax(Z, axis=-2) - one_hot(K, n)
+    start = 0 if terms == "all" else 1
+    return -sum(lefts[j] @ G @ rights[j] for j in range(start, len(lefts)))
+
+
 def gram_form_velocity(factors: Sequence[np.ndarray], K: int, n: int, *, terms: str = "all") -> np.ndarray:
     """Eq. 56: ``Ż = -Σ_j (A_{>j} A_{>j}^T)(P - Y)(B_{<j}^T B_{<j})``, batched.
 
@@ -174,10 +210,152 @@ def gram_form_velocity(factors: Sequence[np.ndarray], K: int, n: int, *, terms: 
     Z = require_finite(batched_logits(factors), "logits")
     if Z.shape[-2:] != (K, K * n):
         raise ValueError(f"logits have shape {Z.shape[-2:]}, expected (K, N) = ({K}, {K * n})")
-    G = softmax(Z, axis=-2) - one_hot(K, n)
-    lefts, rights = left_grams(factors), right_grams(factors)
-    start = 0 if terms == "all" else 1
-    return -sum(lefts[j] @ G @ rights[j] for j in range(start, len(factors)))
+    return velocity_from_grams(left_grams(factors), right_grams(factors), Z, K, n, terms=terms)
+
+
+# Variants of the reduced sampler: the exact one, and a plausible slip for negative controls.
+REDUCED_SAMPLER_VARIANTS = ("exact", "no_cholesky")
+
+
+def _thin_qr(B: np.ndarray, gram: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``B = Q R`` (batched, Q with orthonormal columns).  For ``d >= 4N`` by two passes of Cholesky QR
+    (``gram = B^T B`` given): a Gaussian B then has condition number <= ~3, and CholQR2 is orthonormal
+    to rounding and ~40x faster than Householder QR on a stack; narrower B (condition number up to
+    ~d) use Householder QR."""
+    d, N = B.shape[-2:]
+    if d < 4 * N:
+        return np.linalg.qr(B)
+    T = lambda a: np.swapaxes(a, -1, -2)  # noqa: E731
+    L1 = np.linalg.cholesky(gram)
+    Q = B @ T(np.linalg.inv(L1))
+    L2 = np.linalg.cholesky(T(Q) @ Q)  # second pass: I + O(eps κ²)
+    return Q @ T(np.linalg.inv(L2)), T(L1 @ L2)  # B = Q1 L1^T = Q2 L2^T L1^T
+
+
+def _psd_factor(G: np.ndarray) -> np.ndarray:
+    """A batched ``C`` with ``C C^T = G`` for symmetric positive semi-definite G: Cholesky, or the
+    symmetric square root where Cholesky fails (G singular to rounding)."""
+    try:
+        return np.linalg.cholesky(G)
+    except np.linalg.LinAlgError:
+        w, V = np.linalg.eigh(G)
+        return V * np.sqrt(np.clip(w, 0.0, None))[..., None, :]
+
+
+def reduced_factor_grams(K: int, n: int, d: int, L: int, s: float, rng: np.random.Generator, *, seeds: int,
+                         variant: str = "exact") -> tuple[list[np.ndarray], list[np.ndarray], np.ndarray]:
+    """The ingredients of Eq. 56 for Thm 4.5's Gaussian factors, drawn in O(d (N + K)) per layer.
+
+    Returns ``(lefts, rights, Z)`` with the same joint law as ``left_grams(F)``, ``right_grams(F)``,
+    ``batched_logits(F)`` for ``F = gaussian_factors(K, n, d, L, s, rng, seeds=seeds)``, without
+    ever forming a d x d matrix.  The construction (exact, for d >= N = K n):
+
+    * forward: ``B_1 = H``; with ``B_j = Q_j R_j`` (thin QR, Q_j d x N orthonormal), ``X_j = F_j Q_j``
+      has i.i.d. ``N(0, s²/d)`` entries independent of the past, and ``B_{j+1} = X_j R_j``;
+      ``Z = X_L R_L``.
+    * backward: ``F_j = X_j Q_j^T + F_j^⊥`` with ``F_j^⊥ = F_j (I - Q_j Q_j^T)`` independent of
+      ``X_j``, of the past, and of every later factor's parts (those see F_j only through X_j);
+      so given ``A_{>j}``, ``A_{>j} F_j^⊥`` has the law of ``C_j Ξ_j (I - Q_j Q_j^T)`` with
+      ``C_j C_j^T = A_{>j} A_{>j}^T`` (Cholesky) and ``Ξ_j`` K x d i.i.d. ``N(0, s²/d)``:
+      ``A_{>j-1} = (A_{>j} X_j) Q_j^T + C_j Ξ_j (I - Q_j Q_j^T)``.
+
+    ``variant="no_cholesky"`` drops ``C_j`` (as if the rows of ``A_{>j}`` were orthonormal, which
+    they are only in the limit): a plausible slip, for negative controls.
+    """
+    K = _require_int("K (number of classes)", K, 2)
+    n = _require_int("n (samples per class)", n, 1)
+    L = _require_int("L (number of weight matrices)", L, 1)
+    N = K * n
+    d = _require_int("d (width; the reduced sampler needs d >= N)", d, N)
+    seeds = _require_int("seeds", seeds, 1)
+    if not (isinstance(s, (int, float, np.floating)) and math.isfinite(s) and s > 0):
+        raise ValueError(f"the initial scale s must be a finite positive number, got {s!r}")
+    if variant not in REDUCED_SAMPLER_VARIANTS:
+        raise ValueError(f"variant must be one of {REDUCED_SAMPLER_VARIANTS}, got {variant!r}")
+    sd = s / math.sqrt(d)
+    T = lambda a: np.swapaxes(a, -1, -2)  # noqa: E731
+    B = sd * rng.standard_normal((seeds, d, N))  # B_1 = H
+    rights = [_eye_like(N, (seeds,)), T(B) @ B]
+    Qs, Xs = [None], [None]  # index j = 1..L
+    gram = rights[1]
+    for j in range(1, L + 1):
+        Q, R = _thin_qr(B, gram)
+        rows = d if j < L else K
+        X = sd * rng.standard_normal((seeds, rows, N))
+        Qs.append(Q)
+        Xs.append(X)
+        B = X @ R
+        if j < L:
+            gram = T(B) @ B
+            rights.append(gram)
+    Z = B  # X_L R_L
+    lefts: list[np.ndarray] = [None] * (L + 1)  # type: ignore[list-item]
+    lefts[L] = _eye_like(K, (seeds,))
+    A = None  # A_{>j}, K x d
+    for j in range(L, 0, -1):
+        Q, X = Qs[j], Xs[j]
+        Xi = sd * rng.standard_normal((seeds, K, d))
+        perp = Xi - (Xi @ Q) @ T(Q)  # Ξ (I - Q Q^T)
+        if A is None:  # j = L: A_{>L} = I_K
+            A = X @ T(Q) + perp
+        else:
+            C = _psd_factor(lefts[j]) if variant == "exact" else _eye_like(K, (seeds,))
+            A = ((A @ X) @ T(Q)) + C @ perp
+        lefts[j - 1] = A @ T(A)
+    return lefts, rights, Z
+
+
+INITIAL_VELOCITY_SAMPLERS = ("reduced", "direct")
+
+
+def initial_velocity_samples(K: int, n: int, d: int, L: int, s: float, rng: np.random.Generator, seeds: int,
+                             targets: dict[str, np.ndarray], *, sampler: str = "reduced", variant: str = "exact",
+                             chunk_bytes: float = 6.4e7) -> dict[str, np.ndarray]:
+    """Per-draw statistics of Thm 4.5's initial logit velocity, over ``seeds`` independent draws.
+
+    Returns, each of shape ``(seeds,)``: the Eq. 61 metric of Eq. 56's Ż against every named
+    target; ``left_dev_sq = ||A_{>0}A_{>0}^T / s^{2L} - I_K||_F²``, ``right_dev_sq =
+    ||B_{<L}^T B_{<L} / s^{2L} - I_N||_F²`` and ``logit_sq = ||Z||_F² / s^{2L+2}``.
+    ``sampler="reduced"`` draws with :func:`reduced_factor_grams` (O(d) per draw; ``variant``
+    is passed on), ``"direct"`` multiplies the d x d factors of :func:`gaussian_factors`.
+    Seeds are drawn in chunks of about ``chunk_bytes`` of working memory.
+    """
+    if sampler not in INITIAL_VELOCITY_SAMPLERS:
+        raise ValueError(f"sampler must be one of {INITIAL_VELOCITY_SAMPLERS}, got {sampler!r}")
+    N = K * n
+    per_draw = 8 * d * (N + K) * 4 if sampler == "reduced" else 8 * d * (d * max(1, L - 1) + 2 * (N + K))
+    chunk = max(1, min(seeds, int(chunk_bytes // per_draw)))
+    out: dict[str, list] = {name: [] for name in (*targets, "left_dev_sq", "right_dev_sq", "logit_sq")}
+    done = 0
+    while done < seeds:
+        b = min(chunk, seeds - done)
+        if sampler == "reduced":
+            lefts, rights, Z = reduced_factor_grams(K, n, d, L, s, rng, seeds=b, variant=variant)
+        else:
+            F = gaussian_factors(K, n, d, L, s, rng, seeds=b)
+            lefts, rights, Z = left_grams(F), right_grams(F), batched_logits(F)
+        Zdot = velocity_from_grams(lefts, rights, Z, K, n)
+        for name, T in targets.items():
+            out[name].append(normalised_velocity_metric(Zdot, T))
+        scale = s ** (2 * L)
+        out["left_dev_sq"].append(np.sum((lefts[0] / scale - np.eye(K)) ** 2, axis=(-2, -1)))
+        out["right_dev_sq"].append(np.sum((rights[L] / scale - np.eye(N)) ** 2, axis=(-2, -1)))
+        out["logit_sq"].append(np.sum(Z**2, axis=(-2, -1)) / (scale * s * s))
+        done += b
+    return {k: np.concatenate(v) for k, v in out.items()}
+
+
+def gram_tensor_coefficients(depth, d):
+    """Exact ``(α, β)`` with ``E[G_ab G_ce] = α δ_ab δ_ce + β (δ_ac δ_be + δ_ae δ_bc)`` for the Gram
+    ``G`` of ``depth`` random ``N(0, 1/d)`` layers applied to an orthonormal frame.
+
+    By Lemma D.10's conditional covariance one layer maps ``(α, β) -> (α + 2β/d, β + (α + β)/d)``,
+    from ``(1, 0)``; the closed form (eigenvalues ``1 + 2/d`` and ``1 - 1/d``) is
+    ``α = (2 (1 - 1/d)^depth + (1 + 2/d)^depth)/3``, ``β = ((1 + 2/d)^depth - (1 - 1/d)^depth)/3``.
+    ``depth`` and ``d`` may be numbers or sympy symbols.
+    """
+    up, down = (1 + 2 / sp.sympify(d)) ** depth, (1 - 1 / sp.sympify(d)) ** depth
+    return (2 * down + up) / 3, (up - down) / 3
 
 
 def autograd_logit_velocity(factors: Sequence[np.ndarray], K: int, n: int) -> np.ndarray:
@@ -248,28 +426,76 @@ def normalised_velocity_metric(Zdot: np.ndarray, target: np.ndarray) -> np.ndarr
     return np.sum((Zdot / nz - target / nt) ** 2, axis=(-2, -1))
 
 
-def predicted_metric_constant(K: int, n: int, L: int, s: float = 0.0) -> float:
+# Claimed forms of the Thm 4.5 constant: the derived one, and plausible slips for negative controls.
+METRIC_CONSTANT_VARIANTS = ("derived", "independent_terms", "no_projection")
+
+
+def predicted_metric_constant(K: int, n: int, L: int, s: float = 0.0, variant: str = "derived") -> float:
     """Leading-order ``d · E[Eq. 61 metric]`` for ``F_j = s A_j``, entries ``N(0, 1/d)``.
 
     ``c = S_L [(K-1)(K+N+2) - 4] / ((L+1)² (K-1))  +  s^{2L+2} [(K-1)N - 1] / (K² n (K-1))``
     with ``S_L = Σ_{i=1}^{L} i² = L(L+1)(2L+1)/6``.  The first term comes from the
     Gram fluctuations of Lemma D.11, the second from the first-order softmax term
-    ``P ≈ 1/K + (1/K) M_K Z`` (derivation in the Theorem 4.5 module); it vanishes as s -> 0.
+    ``P ≈ 1/K + (1/K) M_K Z`` (derived in ``theorems/random_init/t4_5/constant.py``); it
+    vanishes as s -> 0.  Plausible slips, for negative controls: ``"independent_terms"``
+    treats the L + 1 Gram terms of Eq. 56 as independent (``L(L+1)/2`` in place of ``S_L``;
+    they share layers); ``"no_projection"`` keeps the fluctuation along M (the relative error
+    ``||Ż/s^{2L} - (L+1)M||²/||(L+1)M||²`` instead of the direction error):
+    ``S_L (K+N+2)/(L+1)² + s^{2L+2}/K``.
     """
     K = _require_int("K", K, 2)
     n = _require_int("n", n, 1)
     L = _require_int("L", L, 1)
+    if variant not in METRIC_CONSTANT_VARIANTS:
+        raise ValueError(f"variant must be one of {METRIC_CONSTANT_VARIANTS}, got {variant!r}")
     N = K * n
-    S = L * (L + 1) * (2 * L + 1) / 6
+    S = L * (L + 1) * (2 * L + 1) / 6 if variant != "independent_terms" else L * (L + 1) / 2
+    if variant == "no_projection":
+        return S * (K + N + 2) / (L + 1) ** 2 + s ** (2 * L + 2) / K
     gram_part = S * ((K - 1) * (K + N + 2) - 4) / ((L + 1) ** 2 * (K - 1))
     softmax_part = s ** (2 * L + 2) * ((K - 1) * N - 1) / (K**2 * n * (K - 1))
     return gram_part + softmax_part
 
 
-def gram_deviation_constant(G: np.ndarray) -> float:
-    """``d · E ||(W X)^T (W X) - G||_F² = (tr G)² + ||G||_F²`` for ``G = X^T X``, W entries N(0, 1/d)."""
+def metric_constant_expr(K, n, L, s, variant: str = "derived") -> sp.Expr:
+    """:func:`predicted_metric_constant` as a sympy expression (K, n, L, s numbers or symbols)."""
+    if variant not in METRIC_CONSTANT_VARIANTS:
+        raise ValueError(f"variant must be one of {METRIC_CONSTANT_VARIANTS}, got {variant!r}")
+    K, n, L, s = (sp.sympify(v) for v in (K, n, L, s))
+    N = K * n
+    S = L * (L + 1) * (2 * L + 1) / 6 if variant != "independent_terms" else L * (L + 1) / 2
+    if variant == "no_projection":
+        return S * (K + N + 2) / (L + 1) ** 2 + s ** (2 * L + 2) / K
+    return (S * ((K - 1) * (K + N + 2) - 4) / ((L + 1) ** 2 * (K - 1))
+            + s ** (2 * L + 2) * ((K - 1) * N - 1) / (K**2 * n * (K - 1)))
+
+
+# Claimed covariances of a random layer's Gram, Cov(Q_ab, Q_ce | X): Lemma D.10's (Isserlis / Wick),
+# and the scalar chi-square slip Q ≈ G χ²_d/d (right on the diagonal, wrong off it), for negative controls.
+GRAM_COVARIANCES = ("isserlis", "chi_square")
+
+
+def gram_deviation_constant(G: np.ndarray, covariance: str = "isserlis") -> float:
+    """``d · E ||(W X)^T (W X) - G||_F² = (tr G)² + ||G||_F²`` for ``G = X^T X``, W entries N(0, 1/d).
+
+    ``covariance="chi_square"`` gives ``2 ||G||_F²``, what the slip ``Var Q_ab = 2 G_ab²/d`` predicts.
+    """
     G = require_finite(np.asarray(G, dtype=float), "Gram matrix")
-    return float(np.trace(G) ** 2 + np.sum(G * G))
+    if covariance == "isserlis":
+        return float(np.trace(G) ** 2 + np.sum(G * G))
+    if covariance == "chi_square":
+        return float(2 * np.sum(G * G))
+    raise ValueError(f"covariance must be one of {GRAM_COVARIANCES}, got {covariance!r}")
+
+
+def gram_covariance_expr(G: sp.Matrix, a: int, b: int, c: int, e: int, d, covariance: str = "isserlis") -> sp.Expr:
+    """The claimed ``Cov(Q_ab, Q_ce | X)`` for a (symbolic) Gram ``G``: ``(G_ac G_be + G_ae G_bc)/d``
+    (Lemma D.10), or ``2 G_ab G_ce / d`` for ``covariance="chi_square"``."""
+    if covariance == "isserlis":
+        return (G[a, c] * G[b, e] + G[a, e] * G[b, c]) / d
+    if covariance == "chi_square":
+        return 2 * G[a, b] * G[c, e] / d
+    raise ValueError(f"covariance must be one of {GRAM_COVARIANCES}, got {covariance!r}")
 
 
 def product_gram_second_moment(size: int, depth: int, d, variance_model: str = "exact"):
@@ -280,15 +506,18 @@ def product_gram_second_moment(size: int, depth: int, d, variance_model: str = "
     ``a = E (tr G)²``, ``b = E ||G||_F²`` one layer maps ``(a, b) -> (a + 2b/d, b + (a + b)/d)``,
     from ``(size², size)``; and ``E G = I``, so the answer is ``b - size``.  Leading order
     ``depth · size (size + 1) / d``.  ``d`` may be a number or a sympy symbol.
-    ``variance_model="one_layer"`` returns ``size (size + 1)/d`` whatever the depth (a wrong model
-    for negative controls).
+    Wrong models for negative controls: ``"one_layer"`` returns ``size (size + 1)/d`` whatever the
+    depth; ``"scalar_chi_square"`` returns ``size ((1 + 2/d)^depth - 1)`` (each layer multiplying the
+    Gram by a scalar χ²_d/d, right for size 1 only).
     """
     size = _require_int("size", size, 1)
     depth = _require_int("depth", depth, 0)
     if variance_model == "one_layer":
         return size * (size + 1) / d if depth > 0 else 0 * d
+    if variance_model == "scalar_chi_square":
+        return size * ((1 + 2 / d) ** depth - 1)
     if variance_model != "exact":
-        raise ValueError(f"variance_model must be 'exact' or 'one_layer', got {variance_model!r}")
+        raise ValueError(f"variance_model must be 'exact', 'one_layer' or 'scalar_chi_square', got {variance_model!r}")
     a, b = size**2, size
     for _ in range(depth):
         a, b = a + 2 * b / d, b + (a + b) / d
@@ -389,3 +618,119 @@ def gaussian_expectation(expr: sp.Expr, variables: Sequence[sp.Symbol], variance
             moment *= sp.factorial2(p - 1) * variance ** (p // 2)
         total += coeff * moment
     return sp.expand(total)
+
+
+class DeltaPoly:
+    """Polynomials in Kronecker deltas ``δ(i, j)`` of named indices, with sympy coefficients.
+
+    The exact contraction engine of the Theorem 4.5 constant: every tensor there (the ETF
+    ``M_K``, the logit direction ``M_K ⊗ 1_n^T``, the Gram-fluctuation covariances) is a
+    polynomial in deltas, and :meth:`sum_over` sums an index over a range of *symbolic* size
+    (``Σ_i δ(i, j) f(i) = f(j)``; ``Σ_i 1 = size``), so a full contraction is an exact
+    expression in the dimensions, valid for every value of them.
+    A term is a set of unordered index pairs (a product of deltas) with a coefficient.
+    """
+
+    __slots__ = ("terms",)
+
+    def __init__(self, terms: dict | None = None):
+        self.terms: dict[frozenset, sp.Expr] = {}
+        for key, coef in (terms or {}).items():
+            self._add_term(key, coef)
+
+    def _add_term(self, key: frozenset, coef) -> None:
+        coef = sp.sympify(coef)
+        if coef == 0:
+            return
+        total = sp.expand(self.terms.get(key, 0) + coef)
+        if total == 0:
+            self.terms.pop(key, None)
+        else:
+            self.terms[key] = total
+
+    @staticmethod
+    def delta(i: str, j: str) -> "DeltaPoly":
+        if i == j:
+            return DeltaPoly({frozenset(): 1})
+        return DeltaPoly({frozenset({frozenset((i, j))}): 1})
+
+    @staticmethod
+    def const(c) -> "DeltaPoly":
+        return DeltaPoly({frozenset(): c})
+
+    def __add__(self, other) -> "DeltaPoly":
+        other = other if isinstance(other, DeltaPoly) else DeltaPoly.const(other)
+        out = DeltaPoly(self.terms)
+        for k, c in other.terms.items():
+            out._add_term(k, c)
+        return out
+
+    __radd__ = __add__
+
+    def __neg__(self) -> "DeltaPoly":
+        return DeltaPoly({k: -c for k, c in self.terms.items()})
+
+    def __sub__(self, other) -> "DeltaPoly":
+        return self + (-(other if isinstance(other, DeltaPoly) else DeltaPoly.const(other)))
+
+    def __rsub__(self, other) -> "DeltaPoly":
+        return DeltaPoly.const(other) - self
+
+    def __mul__(self, other) -> "DeltaPoly":
+        if not isinstance(other, DeltaPoly):
+            return DeltaPoly({k: c * other for k, c in self.terms.items()})
+        out = DeltaPoly()
+        for k1, c1 in self.terms.items():
+            for k2, c2 in other.terms.items():
+                out._add_term(k1 | k2, c1 * c2)
+        return out
+
+    __rmul__ = __mul__
+
+    def rename(self, mapping: dict[str, str]) -> "DeltaPoly":
+        """Rename indices (a pair that becomes ``δ(i, i)`` is 1)."""
+        out = DeltaPoly()
+        for key, coef in self.terms.items():
+            pairs = set()
+            for pair in key:
+                p = frozenset(mapping.get(i, i) for i in pair)
+                if len(p) == 2:
+                    pairs.add(p)
+            out._add_term(frozenset(pairs), coef)
+        return out
+
+    def sum_over(self, index: str, size) -> "DeltaPoly":
+        """``Σ_{index = 1}^{size}`` of the polynomial (``size`` a number or a sympy symbol)."""
+        out = DeltaPoly()
+        for key, coef in self.terms.items():
+            hit = next((p for p in key if index in p), None)
+            if hit is None:
+                out._add_term(key, coef * size)
+                continue
+            (other,) = tuple(hit - {index})
+            pairs = set()
+            for pair in key - {hit}:
+                p = frozenset(other if i == index else i for i in pair)
+                if len(p) == 2:
+                    pairs.add(p)
+            out._add_term(frozenset(pairs), coef)
+        return out
+
+    def sum_all(self, sizes: dict[str, object]) -> "DeltaPoly":
+        out = self
+        for index, size in sizes.items():
+            out = out.sum_over(index, size)
+        return out
+
+    def free_indices(self) -> set[str]:
+        return {i for key in self.terms for pair in key for i in pair}
+
+    def scalar(self) -> sp.Expr:
+        """The value of a fully contracted polynomial."""
+        if self.free_indices():
+            raise ValueError(f"not fully contracted: free indices {sorted(self.free_indices())}")
+        return sp.expand(self.terms.get(frozenset(), sp.Integer(0)))
+
+    def coefficient(self, *pairs: tuple[str, str]) -> sp.Expr:
+        """Coefficient of the delta monomial ``Π δ(i, j)`` over ``pairs`` (0 if absent)."""
+        return self.terms.get(frozenset(frozenset(p) for p in pairs), sp.Integer(0))

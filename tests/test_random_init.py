@@ -10,7 +10,14 @@ import sympy as sp
 
 from numerics.deep_ufm import etf, logit_velocity
 from numerics.random_init import (
+    DeltaPoly,
     autograd_logit_velocity,
+    gram_covariance_expr,
+    gram_tensor_coefficients,
+    initial_velocity_samples,
+    metric_constant_expr,
+    reduced_factor_grams,
+    velocity_from_grams,
     entry_std,
     etf_logit_direction,
     finite_difference_logit_velocity,
@@ -169,3 +176,100 @@ def test_gaussian_expectation_moments():
     assert gaussian_expectation(x**4, [x, y], v) == 3 * v**2
     assert gaussian_expectation(x * y + x**3, [x, y], v) == 0
     assert gaussian_expectation(x**2 * y**2 + 1, [x, y], v) == v**2 + 1
+
+
+def test_velocity_from_grams_is_eq56():
+    F = gaussian_factors(3, 2, 5, 3, 0.9, np.random.default_rng(11), seeds=2)
+    Z = F[0]
+    for f in F[1:]:
+        Z = f @ Z
+    np.testing.assert_allclose(velocity_from_grams(left_grams(F), right_grams(F), Z, 3, 2), gram_form_velocity(F, 3, 2),
+                               rtol=1e-14)
+    with pytest.raises(ValueError, match="logits"):
+        velocity_from_grams(left_grams(F), right_grams(F), Z[..., :5], 3, 2)
+
+
+def test_reduced_sampler_shapes_and_inputs():
+    lefts, rights, Z = reduced_factor_grams(3, 2, 8, 3, 0.5, np.random.default_rng(0), seeds=4)
+    assert [g.shape for g in lefts] == [(4, 3, 3)] * 4 and [g.shape for g in rights] == [(4, 6, 6)] * 4
+    assert Z.shape == (4, 3, 6)
+    np.testing.assert_allclose(lefts[3], np.broadcast_to(np.eye(3), (4, 3, 3)))
+    np.testing.assert_allclose(rights[0], np.broadcast_to(np.eye(6), (4, 6, 6)))
+    with pytest.raises(ValueError, match="d >= N"):
+        reduced_factor_grams(3, 2, 5, 2, 1.0, np.random.default_rng(0), seeds=1)
+    with pytest.raises(ValueError, match="variant"):
+        reduced_factor_grams(3, 2, 8, 2, 1.0, np.random.default_rng(0), seeds=1, variant="other")
+
+
+def test_reduced_sampler_has_the_exact_second_moments():
+    """E||A_>0 A_>0^T - I||², E||B_<L^T B_<L - I||² (Lemma D.11's recursion), E||Z||² = KN/d at d = 12."""
+    K, n, d, L, seeds = 3, 2, 12, 3, 6000
+    r = initial_velocity_samples(K, n, d, L, 1.0, np.random.default_rng(12), seeds, {})
+    for name, exact in (("left_dev_sq", product_gram_second_moment(K, L, d)),
+                        ("right_dev_sq", product_gram_second_moment(K * n, L, d)), ("logit_sq", K * K * n / d)):
+        x = r[name]
+        assert abs(x.mean() - exact) < 4.5 * x.std() / np.sqrt(seeds), name
+    wrong = initial_velocity_samples(K, n, d, L, 1.0, np.random.default_rng(12), seeds, {}, variant="no_cholesky")
+    x = wrong["left_dev_sq"]
+    assert abs(x.mean() - product_gram_second_moment(K, L, d)) > 10 * x.std() / np.sqrt(seeds)
+
+
+def test_reduced_and_direct_samplers_agree_on_the_metric():
+    K, n, d, L, seeds = 2, 2, 10, 2, 4000
+    T = {"etf": etf_logit_direction(K, n)}
+    a = initial_velocity_samples(K, n, d, L, 0.8, np.random.default_rng(13), seeds, T)["etf"]
+    b = initial_velocity_samples(K, n, d, L, 0.8, np.random.default_rng(14), seeds, T, sampler="direct")["etf"]
+    assert abs(a.mean() - b.mean()) < 4.5 * np.sqrt(a.var() / seeds + b.var() / seeds)
+
+
+def test_delta_poly_contractions():
+    K, n = sp.symbols("K n", positive=True)
+    D = DeltaPoly.delta
+    assert D("i", "i").scalar() == 1
+    assert D("i", "j").sum_over("i", K).sum_over("j", K).scalar() == K
+    assert (D("i", "j") * D("j", "k") * D("i", "k")).sum_all({"i": K, "j": K, "k": K}).scalar() == K
+    assert (D("i", "j") * D("i", "j")).terms == D("i", "j").terms
+    # ||M_K||_F² = K - 1 and tr M_K = K - 1, M_K = I - 1 1^T / K
+    MK = lambda a, b: D(a, b) - 1 / K  # noqa: E731
+    assert sp.simplify((MK("a", "b") * MK("a", "b")).sum_all({"a": K, "b": K}).scalar() - (K - 1)) == 0
+    assert sp.simplify(MK("a", "a").sum_over("a", K).scalar() - (K - 1)) == 0
+    assert (D("a", "b") * 3).rename({"b": "a"}).scalar() == 3
+    with pytest.raises(ValueError, match="free"):
+        D("a", "b").scalar()
+    assert (D("a", "b") - D("b", "a")).terms == {}
+
+
+def test_gram_tensor_coefficients_match_the_map():
+    d = sp.Integer(5)
+    a, b = sp.Integer(1), sp.Integer(0)
+    for depth in range(5):
+        al, be = gram_tensor_coefficients(depth, d)
+        assert sp.simplify(al - a) == 0 and sp.simplify(be - b) == 0
+        a, b = a + 2 * b / d, b + (a + b) / d
+    # E||G - I||² = (α - 1) N + β N (N + 1) equals the (a, b) recursion
+    al, be = gram_tensor_coefficients(3, d)
+    assert sp.simplify((al - 1) * 4 + be * 20 - product_gram_second_moment(4, 3, d)) == 0
+
+
+def test_metric_constant_expression_and_variants():
+    for K, n, L, s in ((2, 1, 1, 0.0), (4, 2, 3, 1.5), (7, 3, 2, 0.5)):
+        for variant in ("derived", "independent_terms", "no_projection"):
+            assert float(metric_constant_expr(K, n, L, sp.nsimplify(s), variant)) == pytest.approx(
+                predicted_metric_constant(K, n, L, s, variant), rel=1e-13)
+    assert predicted_metric_constant(3, 2, 1, 0.0, "independent_terms") == pytest.approx(predicted_metric_constant(3, 2, 1))
+    assert predicted_metric_constant(3, 2, 2, 0.0, "independent_terms") < 0.7 * predicted_metric_constant(3, 2, 2)
+    assert predicted_metric_constant(3, 2, 2, 0.0, "no_projection") > predicted_metric_constant(3, 2, 2)
+    with pytest.raises(ValueError, match="variant"):
+        predicted_metric_constant(3, 2, 2, 0.0, "other")
+
+
+def test_covariance_claims():
+    G = np.array([[2.0, 0.5], [0.5, 1.0]])
+    assert gram_deviation_constant(G) == pytest.approx(9 + 5.5)
+    assert gram_deviation_constant(G, "chi_square") == pytest.approx(11.0)
+    g = sp.Matrix(G)
+    assert gram_covariance_expr(g, 0, 0, 0, 0, 4) == pytest.approx(gram_covariance_expr(g, 0, 0, 0, 0, 4, "chi_square"))
+    assert gram_covariance_expr(g, 0, 1, 0, 1, 4) == pytest.approx((2 + 0.25) / 4)
+    assert gram_covariance_expr(g, 0, 1, 0, 1, 4, "chi_square") == pytest.approx(0.5 / 4)
+    assert product_gram_second_moment(1, 3, 9.0, "scalar_chi_square") == pytest.approx(product_gram_second_moment(1, 3, 9.0))
+    assert product_gram_second_moment(3, 1, 9.0, "scalar_chi_square") == pytest.approx(3 * 2 / 9)
