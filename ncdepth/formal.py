@@ -1,0 +1,448 @@
+"""The formal level: Coq proofs in ``formal/``, compiled by ``coqc`` and checked by its kernel.
+
+A formal check (:func:`formal_check`) names Coq theorems of ``formal/`` that state a claim
+(or a part of it) for every parameter, and the theorems that prove the *negation* of a
+plausible wrong variant (its negative control).  Running it:
+
+1. scans every ``.v`` file of ``formal/`` (comments removed) for ``Admitted``, ``admit``,
+   ``Axiom``, ``Parameter``, ``Hypothesis``, ``Conjecture`` and the commands that switch
+   kernel checks off; any hit is an ERROR;
+2. compiles the whole project of ``formal/_CoqProject`` with ``coqc`` in a temporary
+   directory (nothing is written into the tree), once per process and source hash: the
+   claims that share files reuse that build;
+3. asks Coq for ``Print Assumptions`` and ``Check`` of every named theorem; each must be
+   "Closed under the global context" (the allowed-axiom list :data:`ALLOWED_AXIOMS` is
+   empty and is shown in the evidence);
+4. records, per theorem, its statement verbatim from the source, the kernel's type, the
+   file, the coqc and mathcomp versions and the compile time.
+
+The statement run *holds* when every theorem is kernel-checked and closed.  The control
+run is *refuted* (the control rejected) when every negation theorem is kernel-checked and
+closed: the wrong variant is then disproved by the same kernel.  Where ``coqc`` is absent
+the check is SKIP with :data:`INSTALL_HINT`.
+"""
+
+from __future__ import annotations
+
+import atexit
+import hashlib
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+from .registry import Check, Context, Level, Outcome
+
+__all__ = [
+    "FORMAL_DIR", "INSTALL_HINT", "ALLOWED_AXIOMS", "BANNED", "FormalError", "Build", "CoqTheorem",
+    "scan_sources", "strip_comments", "parse_assumptions", "project_files", "build_project", "query_theorems",
+    "source_statement", "formal_check", "CountingFact", "HADAMARD_COUNTS", "proved_counts", "coqc_available",
+    "counting_check",
+]
+
+FORMAL_DIR = Path(__file__).resolve().parent.parent / "formal"
+INSTALL_HINT = ("apt-get install coq libcoq-mathcomp-ssreflect libcoq-mathcomp-algebra "
+                "libcoq-mathcomp-fingroup")
+LOGICAL_ROOT = "NCdepth"
+ALLOWED_AXIOMS: tuple[str, ...] = ()  # no axiom is allowed: every theorem must be closed
+CLOSED = "Closed under the global context"
+# Words that must not occur in formal/ outside comments (an admitted or assumed fact),
+# and commands that switch kernel checks off or load code into Coq.
+BANNED = ("Admitted", "admit", "Axiom", "Axioms", "Parameter", "Parameters", "Hypothesis", "Hypotheses",
+          "Conjecture", "give_up")
+BANNED_COMMANDS = ("Unset Guard Checking", "Unset Positivity Checking", "Unset Universe Checking",
+                   "Declare ML Module", "bypass_check", "Admit Obligations")
+COQC_TIMEOUT_S = 600
+
+
+class FormalError(RuntimeError):
+    """A formal check cannot vouch for its theorems: banned word, axiom, or a proof that does not compile."""
+
+
+# ----------------------------------------------------------------------------- scanner
+def strip_comments(text: str) -> str:
+    """Coq source with (nested) comments and string literals blanked out; line structure kept."""
+    out, i, depth, n = [], 0, 0, len(text)
+    in_string = False
+    while i < n:
+        two = text[i:i + 2]
+        c = text[i]
+        if in_string:
+            if c == '"':
+                if text[i + 1:i + 2] == '"':  # "" escapes a quote inside a Coq string
+                    out.append("  ")
+                    i += 2
+                    continue
+                in_string = False
+            out.append(c if c == "\n" else " ")
+            i += 1
+        elif two == "(*":
+            depth += 1
+            out.append("  ")
+            i += 2
+        elif two == "*)" and depth:
+            depth -= 1
+            out.append("  ")
+            i += 2
+        elif depth:
+            out.append(c if c == "\n" else " ")
+            i += 1
+        elif c == '"':
+            in_string = True
+            out.append(" ")
+            i += 1
+        else:
+            out.append(c)
+            i += 1
+    return "".join(out)
+
+
+def scan_text(text: str) -> list[tuple[int, str]]:
+    """(line, word) of every banned word or command in a Coq source (comments ignored)."""
+    code = strip_comments(text)
+    hits = []
+    for lineno, line in enumerate(code.splitlines(), 1):
+        for word in BANNED:
+            if re.search(rf"(?<![\w'.]){re.escape(word)}(?![\w'])", line):
+                hits.append((lineno, word))
+        for cmd in BANNED_COMMANDS:
+            if re.search(r"\s+".join(map(re.escape, cmd.split())), line):
+                hits.append((lineno, cmd))
+    return hits
+
+
+def scan_sources(directory: Path = FORMAL_DIR) -> list[dict[str, Any]]:
+    """Every banned word in every ``.v`` file under ``directory``."""
+    hits = []
+    for path in sorted(Path(directory).rglob("*.v")):
+        for lineno, word in scan_text(path.read_text(encoding="utf-8")):
+            hits.append({"file": path.name, "line": lineno, "word": word})
+    return hits
+
+
+def parse_assumptions(output: str, allowed: Sequence[str] = ALLOWED_AXIOMS) -> tuple[bool, list[str]]:
+    """Read ``Print Assumptions``: (acceptable, assumptions not in ``allowed``).
+
+    Acceptable means the output says "Closed under the global context", or every listed
+    axiom / parameter / opaque-bypass entry is in ``allowed``.
+    """
+    text = output.strip()
+    if CLOSED in text:
+        return True, []
+    found: list[str] = []
+    if not re.search(r"^(Axioms|Section Variables|Opaque constants|Transparent constants|"
+                     r"Constants relying on|Inductives relying on)", text, re.M):
+        return False, [text or "(no output from Print Assumptions)"]
+    for line in text.splitlines():
+        m = re.match(r"^(\S[^:]*?)\s*:", line)  # "name : type" starts an entry; types continue indented
+        if m and not line.startswith(" "):
+            found.append(m.group(1))
+        elif line and not line.startswith(" ") and not line.endswith(":"):
+            found.append(line.strip())
+    bad = [a for a in found if a not in allowed]
+    return (not bad and bool(found)), bad
+
+
+# ----------------------------------------------------------------------------- the build
+def coqc_available() -> bool:
+    return shutil.which("coqc") is not None
+
+
+def _require_coqc() -> str:
+    exe = shutil.which("coqc")
+    if exe is None:
+        raise ModuleNotFoundError(f"coqc is not installed: {INSTALL_HINT}", name="coqc")
+    return exe
+
+
+def project_files(directory: Path = FORMAL_DIR) -> list[str]:
+    """The ``.v`` files of ``_CoqProject``, in its (dependency) order."""
+    lines = (Path(directory) / "_CoqProject").read_text(encoding="utf-8").splitlines()
+    files = [ln.strip() for ln in lines if ln.strip().endswith(".v")]
+    missing = [f for f in files if not (Path(directory) / f).is_file()]
+    if missing:
+        raise FormalError(f"_CoqProject names missing files: {missing}")
+    unlisted = sorted({p.name for p in Path(directory).glob("*.v")} - set(files))
+    if unlisted:
+        raise FormalError(f".v files not listed in _CoqProject (they would not be compiled): {unlisted}")
+    return files
+
+
+def _version(cmd: list[str]) -> str:
+    try:
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return "unknown"
+    return (out.stdout or out.stderr).strip() or "unknown"
+
+
+def tool_versions() -> dict[str, str]:
+    coqc = _version(["coqc", "--version"]).splitlines()
+    mc = _version(["dpkg-query", "-W", "-f", "${Version}", "libcoq-mathcomp-ssreflect"])
+    if not re.match(r"\d", mc):
+        mc = "unknown (not a Debian package)"
+    return {"coqc": coqc[0] if coqc else "unknown", "mathcomp (libcoq-mathcomp-ssreflect)": mc}
+
+
+@dataclass
+class Build:
+    """One compilation of the whole formal project in a temporary directory."""
+
+    digest: str
+    directory: Path
+    files: tuple[str, ...]
+    compile_s: dict[str, float]
+    versions: dict[str, str]
+    ok: bool
+    error: str = ""
+    queries: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)
+
+    @property
+    def total_s(self) -> float:
+        return round(sum(self.compile_s.values()), 3)
+
+
+_BUILDS: dict[str, Build] = {}
+
+
+def _digest(directory: Path, files: Sequence[str]) -> str:
+    h = hashlib.sha256()
+    for f in files:
+        h.update(f.encode() + b"\0" + (Path(directory) / f).read_bytes() + b"\0")
+    h.update((Path(directory) / "_CoqProject").read_bytes())
+    return h.hexdigest()
+
+
+def _coqc(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
+    exe = _require_coqc()
+    return subprocess.run([exe, "-q", "-w", "-all", "-Q", str(cwd), LOGICAL_ROOT, *args], cwd=cwd,
+                          capture_output=True, text=True, timeout=COQC_TIMEOUT_S)
+
+
+def build_project(directory: Path = FORMAL_DIR) -> Build:
+    """Compile every file of ``_CoqProject`` (cached per process and source hash)."""
+    _require_coqc()
+    directory = Path(directory)
+    files = project_files(directory)
+    digest = _digest(directory, files)
+    if digest in _BUILDS:
+        return _BUILDS[digest]
+    tmp = Path(tempfile.mkdtemp(prefix="ncdepth-formal-"))
+    atexit.register(shutil.rmtree, tmp, True)
+    for f in files:
+        shutil.copy2(directory / f, tmp / f)
+    times: dict[str, float] = {}
+    ok, error = True, ""
+    for f in files:
+        t0 = time.perf_counter()
+        res = _coqc([f], tmp)
+        times[f] = round(time.perf_counter() - t0, 3)
+        if res.returncode != 0:
+            ok, error = False, f"coqc {f} failed (exit {res.returncode}):\n{(res.stdout + res.stderr)[-4000:]}"
+            break
+    b = Build(digest, tmp, tuple(files), times, tool_versions(), ok, error)
+    _BUILDS[digest] = b
+    return b
+
+
+@dataclass(frozen=True)
+class CoqTheorem:
+    name: str
+    file: str
+    source_statement: str
+    kernel_type: str
+    assumptions: str
+    closed: bool
+    unexpected_assumptions: tuple[str, ...]
+
+
+def source_statement(text: str, name: str) -> str | None:
+    """``Theorem name ... .`` verbatim from a source (up to the period before ``Proof``)."""
+    code = strip_comments(text)
+    m = re.search(rf"(?m)^\s*(Theorem|Lemma|Corollary|Proposition|Fact|Remark)\s+{re.escape(name)}\b(.*?)\.\s*\n\s*Proof\b",
+                  code, re.S)
+    if not m:
+        return None
+    start, end = m.start(1), m.end(2) + 1
+    return re.sub(r"[ \t]+\n", "\n", text[start:end]).strip()
+
+
+def _module_of(file: str) -> str:
+    return Path(file).stem
+
+
+def declared_theorems(text: str) -> list[str]:
+    """Names declared with ``Theorem`` in a source (the exported statements; ``Lemma`` are helpers)."""
+    return re.findall(r"(?m)^\s*Theorem\s+([A-Za-z_][\w']*)", strip_comments(text))
+
+
+def _query_all(b: Build) -> None:
+    """One coqc run: ``Print Assumptions`` and ``Check`` of every ``Theorem`` of the project."""
+    if b.queries:
+        return
+    lines, index = ["From mathcomp Require Import all_ssreflect all_algebra."], []
+    for f in b.files:
+        module = _module_of(f)
+        lines.append(f"From {LOGICAL_ROOT} Require Import {module}.")
+        for n in declared_theorems((b.directory / f).read_text(encoding="utf-8")):
+            i = len(index)
+            q = f"{LOGICAL_ROOT}.{module}.{n}"
+            lines.append(f'Redirect "q{i}_a" Print Assumptions {q}.')
+            lines.append(f'Redirect "q{i}_t" Check {q}.')
+            index.append((f, n))
+    qfile = b.directory / "QueryAll.v"
+    qfile.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    t0 = time.perf_counter()
+    res = _coqc([qfile.name], b.directory)
+    b.compile_s["QueryAll.v (Print Assumptions, Check)"] = round(time.perf_counter() - t0, 3)
+    if res.returncode != 0:
+        raise FormalError(f"querying the theorems failed:\n{(res.stdout + res.stderr)[-3000:]}")
+    for i, (f, n) in enumerate(index):
+        b.queries[(f, n)] = {"assumptions": (b.directory / f"q{i}_a.out").read_text(encoding="utf-8").strip(),
+                             "type": (b.directory / f"q{i}_t.out").read_text(encoding="utf-8").strip()}
+
+
+def query_theorems(b: Build, file: str, names: Sequence[str]) -> list[CoqTheorem]:
+    """``Print Assumptions`` and ``Check`` of each named ``Theorem`` of ``file`` in the build."""
+    _query_all(b)
+    src = (b.directory / file).read_text(encoding="utf-8")
+    out = []
+    for n in names:
+        q = b.queries.get((file, n))
+        if q is None:
+            raise FormalError(f"{n} is not declared with Theorem in formal/{file}")
+        ok, bad = parse_assumptions(q["assumptions"])
+        stmt = source_statement(src, n)
+        if stmt is None:
+            raise FormalError(f"{n} is not stated as a Theorem followed by Proof in formal/{file}")
+        out.append(CoqTheorem(n, f"formal/{file}", stmt, q["type"], q["assumptions"], ok, tuple(bad)))
+    return out
+
+
+# ----------------------------------------------------------------------------- the check
+def _run(files: Sequence[str], theorems: Sequence[str], paper: Mapping[str, str], role: str,
+         expect_in_type: Mapping[str, str]) -> dict[str, Any]:
+    """Scan, compile (cached), query; raise FormalError unless every theorem is closed."""
+    hits = scan_sources(FORMAL_DIR)
+    if hits:
+        raise FormalError(f"banned words in formal/ (admitted or assumed facts): {hits[:10]}")
+    t0 = time.perf_counter()
+    cached = _digest(FORMAL_DIR, project_files()) in _BUILDS
+    b = build_project()
+    if not b.ok:
+        raise FormalError(b.error)
+    missing = [f for f in files if f not in b.files]
+    if missing:
+        raise FormalError(f"files {missing} are not part of formal/_CoqProject")
+    by_file: dict[str, list[str]] = {}
+    for t in theorems:
+        f, _, n = t.rpartition(":") if ":" in t else (files[0], "", t)
+        by_file.setdefault(f, []).append(n)
+    records = []
+    for f, names in by_file.items():
+        for th in query_theorems(b, f, names):
+            if not th.closed:
+                raise FormalError(f"{th.name} ({th.file}) rests on assumptions outside the allowed list "
+                                  f"{list(ALLOWED_AXIOMS)}: {list(th.unexpected_assumptions)}")
+            want = expect_in_type.get(th.name)
+            if want is not None and want not in " ".join(th.kernel_type.split()):
+                raise FormalError(f"{th.name}: kernel type does not contain {want!r} (the constant the "
+                                  f"Python code takes from it): {th.kernel_type}")
+            records.append({"theorem": th.name, "file": th.file, "role": role,
+                            "coq_statement": th.source_statement, "kernel_type": th.kernel_type,
+                            "print_assumptions": th.assumptions,
+                            "paper_statement": paper.get(th.name, ""),
+                            **({"links_python_constant": want} if want is not None else {})})
+    return {"theorems": records, "files": [f"formal/{f}" for f in files], "versions": b.versions,
+            "compile_s_per_file": b.compile_s, "compile_s_total": b.total_s,
+            "build_reused_in_this_process": cached, "query_s": round(time.perf_counter() - t0, 3),
+            "allowed_axioms": list(ALLOWED_AXIOMS), "banned_words_checked": list(BANNED + BANNED_COMMANDS),
+            "files_scanned": len(list(FORMAL_DIR.rglob("*.v"))), "source_sha256": b.digest}
+
+
+def _formal_fn(ctx: Context, role: str, files: tuple[str, ...], theorems: tuple[str, ...],
+               paper: Mapping[str, str] | None = None, expect_in_type: Mapping[str, str] | None = None) -> Outcome:
+    ev = _run(files, theorems, paper or {}, role, expect_in_type or {})
+    if role == "claim":
+        return Outcome.held(ev)
+    first = ev["theorems"][0]
+    return Outcome.refuted({"negation_kernel_checked": first["theorem"], "file": first["file"],
+                            "coq_statement": first["coq_statement"]}, ev)
+
+
+def formal_check(name: str, files: Sequence[str], theorems: Sequence[str] | Mapping[str, str],
+                 control_files: Sequence[str], control_theorems: Sequence[str], *,
+                 covers: tuple[str, ...] = (), for_all: str = "all m", statement_text: str = "",
+                 control_description: str, control_why: str, description: str = "",
+                 expect_in_type: Mapping[str, str] | None = None) -> Check:
+    """A formal :class:`Check`: ``theorems`` of ``files`` prove the claim (part ``covers``) for all
+    parameters; ``control_theorems`` of ``control_files`` prove the negation of the wrong variant
+    described by ``control_description``.  ``theorems`` may map each name to the paper's statement
+    it formalises; ``"File.v:name"`` names a theorem of another file than ``files[0]``."""
+    paper = dict(theorems) if isinstance(theorems, Mapping) else {}
+    names = tuple(theorems)
+    short = [n.rpartition(":")[2] for n in names]
+    return Check(
+        name=name, level=Level.FORMAL, fn=_formal_fn,
+        description=description or (f"Coq (mathcomp) proofs {', '.join(short)} in "
+                                     f"{', '.join('formal/' + f for f in files)}, checked by the kernel; "
+                                     f"Print Assumptions closed" + (f": {statement_text}" if statement_text else "")),
+        precision="Coq kernel (coqc), no axioms (Print Assumptions: closed under the global context)",
+        statement={"role": "claim", "files": tuple(files), "theorems": names, "paper": paper,
+                   "expect_in_type": dict(expect_in_type or {})},
+        control={"role": "negation", "files": tuple(control_files), "theorems": tuple(control_theorems)},
+        control_description=control_description, control_why=control_why,
+        covers=tuple(covers), for_all=for_all, method="Coq 8.16 + mathcomp 1.15",
+    )
+
+
+# ----------------------------------------------------------------------------- proved constants
+@dataclass(frozen=True)
+class CountingFact:
+    """A count proved in Coq, ``K / divisor``, with the theorem that proves it."""
+
+    theorem: str
+    file: str
+    divisor: int
+    text: str
+
+    @property
+    def coq_rhs(self) -> str:
+        return f"2 ^ m %/ {self.divisor}"
+
+
+HADAMARD_COUNTS = {
+    "odd": CountingFact("count_odd", "L_D_8.v", 2, "for 0 < k < K = 2^m: #{i < K : <i,k> odd} = K/2"),
+    "both_odd": CountingFact("count_both_odd", "L_D_8.v", 4,
+                             "for distinct 0 < j, k < K = 2^m: #{i < K : <i,j> and <i,k> odd} = K/4"),
+}
+
+
+def proved_counts(K: Any) -> dict[str, Any]:
+    """The Hadamard counting facts at K (an int or a sympy symbol), as the Coq theorems state them.
+
+    ``odd``: #{i : <i,k> odd} for k != 0; ``both_odd``: #{i : <i,j>, <i,k> odd} for distinct
+    non-zero j, k; ``theorems``: where each is proved (formal/L_D_8.v, checked by L-D.8's
+    formal check, which also verifies that the kernel's statement has this divisor).
+    """
+    vals = {key: (K // f.divisor if isinstance(K, int) else K / f.divisor) for key, f in HADAMARD_COUNTS.items()}
+    vals["theorems"] = {key: f"formal/{f.file}:{f.theorem}" for key, f in HADAMARD_COUNTS.items()}
+    return vals
+
+
+def counting_check() -> Check:
+    """L-D.8's formal check of the counting facts (its part ``counts``), with the constants of
+    :func:`proved_counts` verified against the kernel's statements."""
+    return formal_check(
+        "coq_counts_all_m", ["L_D_8.v"], {f.theorem: f.text for f in HADAMARD_COUNTS.values()},
+        ["L_D_8.v"], ["both_odd_needs_distinct"], covers=("counts",),
+        expect_in_type={f.theorem: f.coq_rhs for f in HADAMARD_COUNTS.values()},
+        control_description=("'exactly K/4 indices have both <i,j> and <i,k> odd for every pair of non-zero j, k' "
+                             "(distinctness dropped): Coq proves the count is K/2 = 2, not K/4 = 1, at K = 4, j = k = 1"),
+        control_why=("the pair count is easy to state without 'distinct': for j = k the two conditions coincide "
+                     "and the count is K/2"))
