@@ -127,7 +127,7 @@ have Xp : (13%:R * x) ^+ 3 = 8788%:R :> R by rewrite exprMn xp -natrX -natrM.
 have X20 : 20%:R < 13%:R * x.
   rewrite ltNge; apply/negP => h.
   have := h; rewrite -(ler_pexpn2r (_ : (0 < 3)%N)) ?nnegrE ?mulr_ge0 ?ler0n ?(ltW x0) //.
-  by rewrite Xp -natrX ler_nat.
+  by rewrite Xp -natrX ler_nat; vm_compute.
 have Y12 : 13%:R * y < 12%:R.
   have H13 : 13%:R * (2%:R * x + y) < 13%:R * 4%:R by rewrite ltr_pmul2l ?ltr0n.
   rewrite mulrDr mulrCA -natrM in H13.
@@ -138,7 +138,7 @@ have Yp : (13%:R * y) ^+ 3 * 5%:R = 8788%:R :> R.
   by rewrite exprMn yp mulrA divfK ?pnatr_eq0 // -natrX -natrM.
 have := Y12; rewrite -(ltr_pexpn2r (_ : (0 < 3)%N)) ?nnegrE ?mulr_ge0 ?ler0n ?(ltW y0) //.
 rewrite -(ltr_pmul2r (ltr0n R 5)) Yp -natrX -natrM ltr_nat.
-by [].
+by vm_compute.
 Qed.
 
 (* The centred singleton: ((K-1)/2) 4^(1/(L+1)) + ((K-1)/K)^(1/(L+1)) < K - 1 holds, for odd

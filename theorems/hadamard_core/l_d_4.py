@@ -24,6 +24,7 @@ import numpy as np
 import sympy as sp
 
 from ncdepth.fuzzing import search, st
+from ncdepth.formal import formal_check
 from ncdepth.registry import Check, Claim, Context, Domain, Level, Outcome
 from numerics.hadamard import fwht, fwht_mp, sylvester, sylvester_entry
 from numerics.softmax import softmax
@@ -188,5 +189,14 @@ CLAIM = Claim(
             control_description="ψ = H softmax(Hλ) (the 1/K inside the softmax dropped)",
             K=tuple(2**m for m in range(1, 11)),
         ),
+        formal_check("coq_all_m", ["L_D_4.v"],
+                     {"softmax_diagonalisation": "softmax_col((1/K) H diag(λ) H) = (1/K) H diag(ψ) H, ψ = H softmax(Hλ/K), exp replaced by any φ",
+                      "xconv_diagonalised": "[f(i ⊕ c)]_{i,c} H = H diag(Hf): the XOR-convolution matrix is diagonalised by H, eigenvalues Hf",
+                      "colnorm_xconv": "apply φ and divide by the column sum: [f(i ⊕ c)] goes to [g(i ⊕ c)], g = φ(f)/Σφ(f)",
+                      "hadamard_square": "H H = K I"},
+                     ["L_D_4.v"], ["no_inner_1_over_K_fails"],
+                     for_all="all m, every λ and every φ in place of exp (any field of characteristic 0)",
+                     control_description="ψ = H softmax(Hλ) (the 1/K inside the softmax dropped): Coq proves it false at K = 2, λ = (0, 1), φ(x) = 1 + x + x²",
+                     control_why="the 1/K of Zbar = (1/K) H diag(λ) H is easily lost when the logits Hλ are formed"),
     ),
 )

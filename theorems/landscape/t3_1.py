@@ -60,7 +60,8 @@ import z3
 from scipy.optimize import minimize
 
 from ncdepth.fuzzing import search, st
-from ncdepth.registry import Check, Claim, Context, Domain, Level, Outcome
+from ncdepth.formal import t3_1_region_check
+from ncdepth.registry import Check, Claim, Context, Domain, Level, Outcome, Part
 from numerics.certificates import exact_margins, nuclear_norm_ball, nuclear_norm_bracket
 from numerics.constructions import (
     centred_odd_gap_arb,
@@ -963,5 +964,11 @@ CLAIM = Claim(
             control_description="cross-polytope with a wrong singular value sqrt(2n) in V_CP",
             K=FUZZ_LARGE_K, L=FUZZ_LARGE_L,
         ),
+        t3_1_region_check(),
     ),
+    parts=(Part("values", "V_CP < V_DNC iff the stated thresholds (the (P_L) values of the constructions, Eq. 10-16)"),
+           Part("region", "hence, for K >= 4, the cross-polytope (K even; K odd, plain or centred singleton) beats DNC exactly "
+                          "for (L = 2, K >= 6) and (L >= 3, K >= 4), never for L = 1"),
+           Part("l1_global", "L = 1: DNC is the global optimum of the convex problem"),
+           Part("local_min", "DNC is a strict local minimum of (P_L) for every L")),
 )
