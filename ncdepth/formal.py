@@ -135,16 +135,15 @@ def parse_assumptions(output: str, allowed: Sequence[str] = ALLOWED_AXIOMS) -> t
     text = output.strip()
     if CLOSED in text:
         return True, []
+    headers = re.compile(r"^(Axioms|Section Variables|Opaque constants|Transparent constants|"
+                         r"Constants relying on [^:]*|Inductives relying on [^:]*):\s*$")
     found: list[str] = []
-    if not re.search(r"^(Axioms|Section Variables|Opaque constants|Transparent constants|"
-                     r"Constants relying on|Inductives relying on)", text, re.M):
+    if not any(headers.match(line) for line in text.splitlines()):
         return False, [text or "(no output from Print Assumptions)"]
     for line in text.splitlines():
-        m = re.match(r"^(\S[^:]*?)\s*:", line)  # "name : type" starts an entry; types continue indented
-        if m and not line.startswith(" "):
-            found.append(m.group(1))
-        elif line and not line.startswith(" ") and not line.endswith(":"):
-            found.append(line.strip())
+        if not line.strip() or line.startswith((" ", "\t")) or headers.match(line):
+            continue  # blank, a continued type, or a section header
+        found.append(line.split(" : ", 1)[0].strip())
     bad = [a for a in found if a not in allowed]
     return (not bad and bool(found)), bad
 
@@ -304,6 +303,26 @@ def source_statement(text: str, name: str) -> str | None:
     return re.sub(r"[ \t]+\n", "\n", text[start:end]).strip()
 
 
+def definitions_used(files: Sequence[str], directory: Path = FORMAL_DIR) -> list[dict[str, str]]:
+    """Every ``Definition``/``Fixpoint`` of ``files`` and the project files they require, verbatim."""
+    seen: list[str] = []
+    todo = list(files)
+    while todo:
+        f = todo.pop(0)
+        if f in seen or not (Path(directory) / f).is_file():
+            continue
+        seen.append(f)
+        todo += local_imports((Path(directory) / f).read_text(encoding="utf-8"))
+    out = []
+    for f in sorted(seen, key=lambda x: (x != "Hadamard.v", x)):
+        text = (Path(directory) / f).read_text(encoding="utf-8")
+        code = strip_comments(text)
+        for m in re.finditer(r"(?m)^(Definition|Fixpoint)\s+([\w']+).*?\.(?=\s|$)", code, re.S):
+            out.append({"name": m.group(2), "file": f"formal/{f}",
+                        "coq": re.sub(r"[ \t]+\n", "\n", text[m.start():m.end()]).strip()})
+    return out
+
+
 def _module_of(file: str) -> str:
     return Path(file).stem
 
@@ -390,7 +409,8 @@ def _run(files: Sequence[str], theorems: Sequence[str], paper: Mapping[str, str]
                             "print_assumptions": th.assumptions,
                             "paper_statement": paper.get(th.name, ""),
                             **({"links_python_constant": want} if want is not None else {})})
-    return {"theorems": records, "files": [f"formal/{f}" for f in files], "versions": b.versions,
+    return {"theorems": records, "definitions": definitions_used(files),
+            "files": [f"formal/{f}" for f in files], "versions": b.versions,
             "compile_s_per_file": b.compile_s, "compile_s_total": b.total_s, "compile_wall_s": b.wall_s,
             "build_reused_in_this_process": cached, "query_s": round(time.perf_counter() - t0, 3),
             "allowed_axioms": list(ALLOWED_AXIOMS), "banned_words_checked": list(BANNED + BANNED_COMMANDS),

@@ -172,6 +172,10 @@ def to_markdown(results: Sequence[ClaimResult], options: RunOptions, env: dict[s
                     out += [f"| {t.get('theorem')} ({t.get('file')}) | `{' '.join(str(t.get('coq_statement', '')).split())}` "
                             f"| {t.get('paper_statement', '')} |" for t in v]
                     out.append("")
+                elif k == "definitions" and isinstance(v, list):  # formal level: the definitions they use
+                    out += ["", "| Coq definition (file) | verbatim |", "|---|---|"]
+                    out += [f"| {d.get('name')} ({d.get('file')}) | `{' '.join(str(d.get('coq', '')).split())}` |" for d in v]
+                    out.append("")
                 else:
                     out.append(f"- {k}: `{_short(v)}`")
             if r.counterexample:
@@ -255,6 +259,9 @@ def to_html(results: Sequence[ClaimResult], options: RunOptions, env: dict[str, 
                     cell = "".join(f"<p><b>{e(str(t.get('theorem')))}</b> ({e(str(t.get('file')))})"
                                    f"{(' — ' + e(str(t['paper_statement']))) if t.get('paper_statement') else ''}"
                                    f"<pre>{e(str(t.get('coq_statement', '')))}</pre></p>" for t in v)
+                elif k == "definitions" and isinstance(v, list):
+                    cell = "".join(f"<p><b>{e(str(d.get('name')))}</b> ({e(str(d.get('file')))})"
+                                   f"<pre>{e(str(d.get('coq', '')))}</pre></p>" for d in v)
                 else:
                     cell = f"<pre>{e(str(v))}</pre>" if k == "traceback" else f"<code>{e(_short(v, 600))}</code>"
                 parts.append(f"<tr><td>{e(k)}</td><td>{cell}</td></tr>")
