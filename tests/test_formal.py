@@ -128,3 +128,16 @@ def test_missing_coqc_is_skip(monkeypatch):
     check = next(c for c in claim.checks if c.level.value == "formal")
     r = run_check(claim, check, RunOptions())
     assert r.verdict == Verdict.SKIP and "apt-get install coq" in r.message
+
+
+@needs_coqc
+def test_counts_python_takes_are_tied_to_the_kernel_statement(monkeypatch):
+    """A planted wrong divisor in proved_counts makes L-D.8's formal check an ERROR (the kernel says K/4)."""
+    from dataclasses import replace
+
+    claim = claims_by_id()["L-D.8"]
+    assert run_check(claim, formal.counting_check(), RunOptions()).verdict == Verdict.PASS
+    wrong = dict(formal.HADAMARD_COUNTS, both_odd=replace(formal.HADAMARD_COUNTS["both_odd"], divisor=2))
+    monkeypatch.setattr(formal, "HADAMARD_COUNTS", wrong)
+    r = run_check(claim, formal.counting_check(), RunOptions())
+    assert r.verdict == Verdict.ERROR and "2 ^ m %/ 2" in r.message

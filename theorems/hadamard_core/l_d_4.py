@@ -195,7 +195,7 @@ CLAIM = Claim(
                       "colnorm_xconv": "apply φ and divide by the column sum: [f(i ⊕ c)] goes to [g(i ⊕ c)], g = φ(f)/Σφ(f)",
                       "hadamard_square": "H H = K I"},
                      ["L_D_4.v"], ["no_inner_1_over_K_fails"],
-                     for_all="all m, every λ and every φ in place of exp (any field of characteristic 0)",
+                     for_all="all m, every λ and every φ in place of exp (over any numFieldType, e.g. the reals)",
                      control_description="ψ = H softmax(Hλ) (the 1/K inside the softmax dropped): Coq proves it false at K = 2, λ = (0, 1), φ(x) = 1 + x + x²",
                      control_why="the 1/K of Zbar = (1/K) H diag(λ) H is easily lost when the logits Hλ are formed"),
     ),
