@@ -43,7 +43,7 @@ __all__ = [
     "FORMAL_DIR", "INSTALL_HINT", "ALLOWED_AXIOMS", "BANNED", "FormalError", "Build", "CoqTheorem",
     "scan_sources", "strip_comments", "parse_assumptions", "project_files", "build_project", "query_theorems",
     "source_statement", "formal_check", "CountingFact", "HADAMARD_COUNTS", "proved_counts", "coqc_available",
-    "counting_check", "t3_1_region_check",
+    "counting_check", "closed_forms_check", "t3_1_region_check",
 ]
 
 FORMAL_DIR = Path(__file__).resolve().parent.parent / "formal"
@@ -522,3 +522,18 @@ def t3_1_region_check() -> Check:
         control_description=("threshold 2^{-L/(L+1)} < 1 - 1/K: Coq proves it holds at (K, L) = (4, 1) where the "
                              "cross-polytope does not beat DNC"),
         control_why="the exponent (1-L)/(1+L) is easily misderived as -L/(L+1) (one factor of 2 lost)")
+
+
+def closed_forms_check() -> Check:
+    """L-D.8's formal check of its closed forms (part ``closed_forms``), given T4.2's core form."""
+    return formal_check(
+        "coq_closed_forms_all_m", ["L_D_8.v"],
+        {"alternating_closed_forms": ("with T4.2's core form E_i = φ(-(2/K) Σ_{j>=1, <i,j> odd} λ_j), λ = a on odd, b on even "
+                                      "modes, any φ in place of exp: D = 1 + Σ_{i>=1} E_i = 1 + φ(-a) + (K-2) φ(-(a+b)/2); "
+                                      "2 Σ_{i>=1, <k,i> odd} E_i = 2(φ(-a) + (K/2-1) φ(-(a+b)/2)) for odd k and K φ(-(a+b)/2) "
+                                      "for even k, so 1 - ψ_odd and 1 - ψ_even are the stated quotients by D")},
+        ["L_D_8.v"], ["even_miscounted_fails"], covers=("closed_forms",),
+        for_all="all K = 2^m >= 4, all a, b and every φ in place of exp (given T4.2's core form)",
+        control_description=("1 - ψ_even = (K-2) e^{-(a+b)/2} / D: Coq proves the numerator is 4, not 2, at K = 4, "
+                             "φ = 1, a = b = 0, k = 2"),
+        control_why="the even rows are easily counted like the K-2 generic weights of D")

@@ -35,7 +35,7 @@ import numpy as np
 import sympy as sp
 from scipy.integrate import solve_ivp
 
-from ncdepth.formal import counting_check, proved_counts
+from ncdepth.formal import closed_forms_check, counting_check, proved_counts
 from ncdepth.registry import Check, Claim, Context, Domain, Level, Outcome, Part
 from numerics.hadamard import sylvester
 from numerics.reduced_flow import beta, one_minus_psi, one_minus_psi_mp, reduced_rhs
@@ -288,10 +288,11 @@ CLAIM = Claim(
             K=(4, 16, 256), L=(1, 3), thorough_K=(4, 16, 256, 4096), thorough_L=(1, 2, 3, 8),
         ),
         counting_check(),
+        closed_forms_check(),
     ),
     parts=(Part("counts", "the counting facts it rests on: for k != 0, #{i : <i,k> odd} = K/2; for distinct non-zero j, k, "
                           "#{i : <i,j>, <i,k> odd} = K/4 (row 1 has K/2 minus signs on odd columns, none on even ones; rows i >= 2 K/4 on each)"),
-           Part("closed_forms", "D, 1 - ψ_odd and 1 - ψ_even as stated"),
+           Part("closed_forms", "D, 1 - ψ_odd and 1 - ψ_even as stated (from T4.2's core form)"),
            Part("invariance", "the alternating form is invariant under the reduced flow (Eq. 6)")),
     depends_on=("T4.2", "L-D.5"),
     notes=("Uses T4.2 (reduced flow, core form) and L-D.5 (H[i,j]H[1,j] = H[i⊕1,j]).  Verified independently of CLAIMS.md: the counts 'K/2 a's, K/2-1 b's' and all three "
