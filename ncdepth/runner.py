@@ -33,7 +33,9 @@ import numpy as np
 from .registry import BudgetExhausted, Check, Claim, Context, Figure, Level, Outcome, Verdict
 
 # Optional packages: a check that needs one that is absent is SKIP (with the install hint), not ERROR.
-OPTIONAL_MODULES = {"torch": 'install it first: pip install torch==2.13.0 && pip install -e ".[torch]"'}
+OPTIONAL_MODULES = {"torch": 'install it first: pip install torch==2.13.0 && pip install -e ".[torch]"',
+                    "coqc": "the formal level needs Coq and mathcomp: apt-get install coq libcoq-mathcomp-ssreflect "
+                            "libcoq-mathcomp-algebra libcoq-mathcomp-fingroup"}
 
 __all__ = ["RunOptions", "CheckResult", "ClaimResult", "resolve_grid", "run_check", "run_claims", "jsonable",
            "VERDICT_ORDER"]

@@ -167,6 +167,15 @@ def to_markdown(results: Sequence[ClaimResult], options: RunOptions, env: dict[s
             for k, v in r.evidence.items():
                 if k == "traceback":
                     out += ["", "```", str(v), "```"]
+                elif k == "theorems" and isinstance(v, list):  # formal level: each Coq statement verbatim
+                    out += ["", "| Coq theorem (file) | Coq statement, kernel-checked | paper |", "|---|---|---|"]
+                    out += [f"| {t.get('theorem')} ({t.get('file')}) | `{' '.join(str(t.get('coq_statement', '')).split())}` "
+                            f"| {t.get('paper_statement', '')} |" for t in v]
+                    out.append("")
+                elif k == "definitions" and isinstance(v, list):  # formal level: the definitions they use
+                    out += ["", "| Coq definition (file) | verbatim |", "|---|---|"]
+                    out += [f"| {d.get('name')} ({d.get('file')}) | `{' '.join(str(d.get('coq', '')).split())}` |" for d in v]
+                    out.append("")
                 else:
                     out.append(f"- {k}: `{_short(v)}`")
             if r.counterexample:
@@ -246,7 +255,15 @@ def to_html(results: Sequence[ClaimResult], options: RunOptions, env: dict[str, 
             params = {k: v for k, v in r.params.items() if k != "precision"}
             parts.append(f"<p>parameters: <code>{e(_short(params, 600))}</code></p><table>")
             for k, v in r.evidence.items():
-                cell = f"<pre>{e(str(v))}</pre>" if k == "traceback" else f"<code>{e(_short(v, 600))}</code>"
+                if k == "theorems" and isinstance(v, list):  # formal level: each Coq statement verbatim
+                    cell = "".join(f"<p><b>{e(str(t.get('theorem')))}</b> ({e(str(t.get('file')))})"
+                                   f"{(' — ' + e(str(t['paper_statement']))) if t.get('paper_statement') else ''}"
+                                   f"<pre>{e(str(t.get('coq_statement', '')))}</pre></p>" for t in v)
+                elif k == "definitions" and isinstance(v, list):
+                    cell = "".join(f"<p><b>{e(str(d.get('name')))}</b> ({e(str(d.get('file')))})"
+                                   f"<pre>{e(str(d.get('coq', '')))}</pre></p>" for d in v)
+                else:
+                    cell = f"<pre>{e(str(v))}</pre>" if k == "traceback" else f"<code>{e(_short(v, 600))}</code>"
                 parts.append(f"<tr><td>{e(k)}</td><td>{cell}</td></tr>")
             parts.append("</table>")
             if r.counterexample:

@@ -35,7 +35,8 @@ import numpy as np
 import sympy as sp
 from scipy.integrate import solve_ivp
 
-from ncdepth.registry import Check, Claim, Context, Domain, Level, Outcome
+from ncdepth.formal import closed_forms_check, counting_check, proved_counts
+from ncdepth.registry import Check, Claim, Context, Domain, Level, Outcome, Part
 from numerics.hadamard import sylvester
 from numerics.reduced_flow import beta, one_minus_psi, one_minus_psi_mp, reduced_rhs
 
@@ -97,15 +98,12 @@ def general_K_from_counting(ctx: Context, closed_form: str) -> Outcome:
     and (b) confirmed exhaustively in exact integers for K = 4 .. 2^10.
     """
     K, a, b = sp.symbols("K a b", positive=True)
-    # (a) counts of minus signs of row i on odd / even (j >= 1) columns, from
-    # Σ_j H[i,j] = K[i=0] and [j odd] = (1 - H[1,j])/2, H[i,j]H[1,j] = H[i⊕1,j]:
-    d0, d1 = sp.symbols("delta_i0 delta_i1")  # indicators [i=0], [i=1]
-    sum_odd = K / 2 * (d0 - d1)  # Σ_{j odd} H[i,j] = (Σ_j H[i,j] - Σ_j H[i⊕1,j]) / 2
-    sum_even = K / 2 * (d0 + d1)
-    minus_odd = (K / 2 - sum_odd) / 2  # #{j odd: H[i,j] = -1}
-    minus_even = (K / 2 - sum_even) / 2  # #{j even: H[i,j] = -1}; j = 0 never has -1
-    counts = {"i=1": (minus_odd.subs({d0: 0, d1: 1}), minus_even.subs({d0: 0, d1: 1})),
-              "i>=2": (minus_odd.subs({d0: 0, d1: 0}), minus_even.subs({d0: 0, d1: 0}))}
+    # (a) counts of minus signs of row i on odd / even (j >= 1) columns, from the Coq theorems
+    # count_odd (#{j : <i,j> odd} = K/2) and count_both_odd (#{j : <i,j>, <1,j> odd} = K/4, i != 1),
+    # with [j odd] = <1, j>: row 1 has K/2 on odd columns and none on even ones; rows i >= 2 have K/4 and K/2 - K/4.
+    pc = proved_counts(K)
+    half, quarter = sp.sympify(pc["odd"]), sp.sympify(pc["both_odd"])
+    counts = {"i=1": (half, half - half), "i>=2": (quarter, half - quarter)}
     # (b) exhaustive confirmation of the counts and of the row facts, exact integers
     exhaustive = []
     for m in range(2, 11):
@@ -129,12 +127,12 @@ def general_K_from_counting(ctx: Context, closed_form: str) -> Outcome:
     E1 = sp.exp(-(2 / K) * (counts["i=1"][0] * a + counts["i=1"][1] * b))
     Eg = sp.exp(-(2 / K) * (counts["i>=2"][0] * a + counts["i>=2"][1] * b))
     D = 1 + E1 + (K - 2) * Eg
-    omp_odd = 2 * (E1 + (K / 2 - 1) * Eg) / D  # H[k,1] = -1, K/2 - 1 more minus signs among i >= 2
-    omp_even = 2 * (K / 2) * Eg / D  # H[k,1] = +1, K/2 minus signs among i >= 2
+    omp_odd = 2 * (E1 + (half - 1) * Eg) / D  # H[k,1] = -1, K/2 - 1 more minus signs among i >= 2
+    omp_even = 2 * half * Eg / D  # H[k,1] = +1, K/2 minus signs among i >= 2 (row k has K/2 in all)
     cD, codd, ceven = CLOSED_FORMS[closed_form](K, a, b, sp.exp)
     residuals = {name: sp.simplify(sp.powsimp(sp.expand(x - y), combine="exp"))
                  for name, x, y in (("D", D, cD), ("1-psi_odd", omp_odd, codd), ("1-psi_even", omp_even, ceven))}
-    ev = {"counts": {k: [str(c) for c in v] for k, v in counts.items()},
+    ev = {"counts": {k: [str(c) for c in v] for k, v in counts.items()}, "counts_from": pc["theorems"],
           "residuals": {k: str(v) for k, v in residuals.items()}, "counts_confirmed_for_K": exhaustive}
     bad = {k: str(v) for k, v in residuals.items() if v != 0}
     if bad:
@@ -251,8 +249,8 @@ CLAIM = Claim(
     checks=(
         Check(
             name="general_k_counting", level=Level.SYMBOLIC, fn=general_K_from_counting,
-            description=("sympy with symbolic K: minus-sign counts derived from row orthogonality and H[i,j]H[1,j] = H[i⊕1,j] "
-                         "(confirmed exhaustively in exact integers for K = 4..1024), then the core form of T4.2 "
+            description=("sympy with symbolic K: minus-sign counts K/2, K/4 from the Coq theorems count_odd, count_both_odd "
+                         "(ncdepth.formal.proved_counts; confirmed exhaustively in exact integers for K = 4..1024), then the core form of T4.2 "
                          "simplifies to the closed forms (residual 0)"),
             precision="exact (sympy); exhaustive integer counts",
             statement={"closed_form": "claimed"},
@@ -289,7 +287,13 @@ CLAIM = Claim(
             control_description="a on modes 1..K/2 and b on the rest: a two-valued start that is not invariant",
             K=(4, 16, 256), L=(1, 3), thorough_K=(4, 16, 256, 4096), thorough_L=(1, 2, 3, 8),
         ),
+        counting_check(),
+        closed_forms_check(),
     ),
+    parts=(Part("counts", "the counting facts it rests on: for k != 0, #{i : <i,k> odd} = K/2; for distinct non-zero j, k, "
+                          "#{i : <i,j>, <i,k> odd} = K/4 (row 1 has K/2 minus signs on odd columns, none on even ones; rows i >= 2 K/4 on each)"),
+           Part("closed_forms", "D, 1 - ψ_odd and 1 - ψ_even as stated (from T4.2's core form)"),
+           Part("invariance", "the alternating form is invariant under the reduced flow (Eq. 6)")),
     depends_on=("T4.2", "L-D.5"),
     notes=("Uses T4.2 (reduced flow, core form) and L-D.5 (H[i,j]H[1,j] = H[i⊕1,j]).  Verified independently of CLAIMS.md: the counts 'K/2 a's, K/2-1 b's' and all three "
            "formulas are correct."),

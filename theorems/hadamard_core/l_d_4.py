@@ -31,6 +31,7 @@ import sympy as sp
 
 from ncdepth.fuzzing import search, st
 from ncdepth.registry import Check, Claim, Context, Domain, Level, Outcome, Serves
+from ncdepth.formal import formal_check
 from numerics.hadamard import fwht, fwht_mp, sylvester, sylvester_entry
 from numerics.hadamard_symbolic import K_SYM, doubling_lemmas, softmax_diagonalisation_proof
 from numerics.softmax import cross_entropy_sum, log_softmax, softmax
@@ -410,5 +411,14 @@ CLAIM = Claim(
             serves=Serves(K_max=2**10, cost="a dense K x 4K batch and 3 50-digit columns per block", what="float softmax fuzz"),
             method="hypothesis vs mpmath",
         ),
+        formal_check("coq_all_m", ["L_D_4.v"],
+                     {"softmax_diagonalisation": "softmax_col((1/K) H diag(λ) H) = (1/K) H diag(ψ) H, ψ = H softmax(Hλ/K), exp replaced by any φ",
+                      "xconv_diagonalised": "[f(i ⊕ c)]_{i,c} H = H diag(Hf): the XOR-convolution matrix is diagonalised by H, eigenvalues Hf",
+                      "colnorm_xconv": "apply φ and divide by the column sum: [f(i ⊕ c)] goes to [g(i ⊕ c)], g = φ(f)/Σφ(f)",
+                      "hadamard_square": "H H = K I"},
+                     ["L_D_4.v"], ["no_inner_1_over_K_fails"],
+                     for_all="all m, every λ and every φ in place of exp (over any numFieldType, e.g. the reals)",
+                     control_description="ψ = H softmax(Hλ) (the 1/K inside the softmax dropped): Coq proves it false at K = 2, λ = (0, 1), φ(x) = 1 + x + x²",
+                     control_why="the 1/K of Zbar = (1/K) H diag(λ) H is easily lost when the logits Hλ are formed"),
     ),
 )

@@ -27,6 +27,7 @@ import numpy as np
 import sympy as sp
 import z3
 
+from ncdepth.formal import formal_check
 from ncdepth.fuzzing import search, st
 from ncdepth.registry import Check, Claim, Context, Domain, Level, Outcome, Serves
 from numerics.hadamard import sylvester, sylvester_entry
@@ -210,5 +211,9 @@ CLAIM = Claim(
             serves=Serves(K_max=2**62, cost="m steps of the recursion per entry", what="recursion walks"),
             method="hypothesis",
         ),
+        formal_check("coq_all_m", ["L_D_5.v"], {"hadamard_columns_xor": "h_i ⊙ h_j = h_{i⊕j}: H[k,i] H[k,j] = H[k, i⊕j] for every m and all i, j, k < 2^m"},
+                     ["L_D_5.v"], ["cyclic_index_fails"],
+                     control_description="h_i ⊙ h_j = h_{(i + j) mod K} (Coq proves it false at m = 2, i = j = 1, row 2)",
+                     control_why="the column group could be mistaken for the cyclic group Z_K instead of F_2^m"),
     ),
 )

@@ -22,6 +22,7 @@ from typing import Callable
 import numpy as np
 import sympy as sp
 
+from ncdepth.formal import formal_check
 from ncdepth.fuzzing import search, st
 from ncdepth.registry import Check, Claim, Context, Domain, Level, Outcome, Serves
 from numerics.hadamard import popcount, sylvester, sylvester_entry
@@ -154,5 +155,9 @@ CLAIM = Claim(
             serves=Serves(K_max=2**62, cost="m steps of the recursion per entry", what="recursion walks"),
             method="hypothesis",
         ),
+        formal_check("coq_all_m", ["L_D_6.v"], {"sylvester_entry": "H_K[i, j] = (-1)^<i,j> for every m and all i, j < 2^m"},
+                     ["L_D_6.v"], ["integer_product_exponent_fails"],
+                     control_description="H[i,j] = (-1)^{i·j} with the ordinary integer product (Coq proves it false at m = 2, i = j = 2)",
+                     control_why="reading <i,j> as the integer product i·j is a common slip; only the lowest bits agree"),
     ),
 )

@@ -27,6 +27,7 @@ from scipy.optimize import linprog
 
 from ncdepth.fuzzing import search, st
 from ncdepth.registry import Check, Claim, Context, Domain, Level, Outcome, Part, Serves
+from ncdepth.formal import formal_check
 from numerics.hadamard import fwht, require_power_of_two, sylvester
 
 
@@ -334,5 +335,15 @@ CLAIM = Claim(
             serves=Serves(K_max=2**12, cost="one fast transform of length K per example (and hypothesis shrinking)", what="fuzzed supports"),
             covers=("criterion",), method="hypothesis",
         ),
+        formal_check("coq_all_m", ["P_C_1.v"],
+                     {"margins_iff_odd": "λ >= 0: strict margins of H diag(λ) H iff every non-zero d has <d,k> odd for some k in S = supp λ",
+                      "odd_iff_span": "that holds iff the bit vectors of S span F_2^m (full rank over F_2)",
+                      "margins_iff_span": "strict margins iff S spans F_2^m",
+                      "min_support": "strict margins imply |S| >= m = log2 K",
+                      "canonical_support": "λ = 1 on {1, 2, 4, ..., K/2} gives strict margins with |S| = m"},
+                     ["P_C_1.v"], ["size_m_not_enough"],
+                     for_all="all m (K = 2^m), every λ >= 0, over any ordered field",
+                     control_description="'S works iff |S| >= m' (cardinality instead of span): Coq proves λ = 1 on {1, 2, 3} at K = 8 has no strict margins",
+                     control_why="counting modes instead of checking linear independence over F_2 is the natural shortcut; 3 = 1 ⊕ 2"),
     ),
 )

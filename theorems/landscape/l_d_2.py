@@ -33,6 +33,7 @@ from scipy.optimize import linprog
 
 from ncdepth.fuzzing import search, st
 from ncdepth.registry import Check, Claim, Context, Domain, Level, Outcome, Serves
+from ncdepth.formal import formal_check
 from numerics.constructions import require_classes
 
 
@@ -221,6 +222,11 @@ CHECKS = (
         serves=Serves(K_max=64, cost="an LP with K r variables and K(K-1) constraints per example",
                       what="LP feasibility"),
     ),
+    formal_check("coq_all_k", ["L_D_2.v"],
+                 {"rank_one_not_dominant": "K >= 3, rank Z <= 1: not every Z[c,c] > Z[c',c] (c' != c), over every ordered field"},
+                 ["L_D_2.v"], ["rank_one_dominant_at_K2"], for_all="all K >= 3, over every ordered field",
+                 control_description="the claim extended to K = 2: Coq exhibits Z = [[1,-1],[-1,1]] (rank 1, strictly dominant)",
+                 control_why="the sign argument needs three columns; it is tempting to state it from K = 2"),
 )
 
 CLAIM = Claim(

@@ -24,6 +24,7 @@ import sympy as sp
 
 from ncdepth.fuzzing import search, st
 from ncdepth.registry import Check, Claim, Context, Domain, Level, Outcome, Serves
+from ncdepth.formal import formal_check
 from numerics.constructions import cross_polytope_mean_logits, dnc_mean_logits, gauged_balanced_factors
 from numerics.deep_ufm import random_orthogonal
 from numerics.schatten import product
@@ -207,6 +208,15 @@ CHECKS = (
         serves=Serves(K_max=32, L_max=32, cost="L random orthogonal (K+3)² gauges per example",
                       what="random rank-r factors"),
     ),
+    formal_check("coq_all_r_l", ["S3_2.v"],
+                 {"product_norm": "balanced factors (F_{l+1}^T F_{l+1} = F_l F_l^T), F_0 of unit Frobenius norm with r equal non-zero singular values: ||F_L...F_0||_F^2 r^L = 1, i.e. ||product||_F = r^{-L/2}",
+                  "norm_ratio": "rank r vs DNC (r' = K-1): squared-norm ratio ((K-1)/r)^L"},
+                 ["S3_2.v"], ["wrong_exponent_fails"], for_all="all K, L, r (squared norms; square factors, any commutative ring)",
+                 description=("Coq (mathcomp): for balanced factors the Gram matrix of the product is (F_0^T F_0)^{L+1} "
+                              "(induction on L), so ||F_L...F_0||_F^2 = tr((F_0^T F_0)^{L+1}) = s^{2L} = r^{-L}; stated for square "
+                              "d x d factors (rectangular ones padded with zeros) and squared norms (take square roots for r^{-L/2})"),
+                 control_description="norm r^{-(L+1)/2}: Coq exhibits factors (1/2) I_4, r = 4, L = 1 with squared norm 1/4, not 1/16",
+                 control_why="counting L+1 factors gives the exponent -(L+1)/2; one factor's norm is absorbed by the unit normalisation"),
 )
 
 CLAIM = Claim(

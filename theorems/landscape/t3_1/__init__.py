@@ -51,6 +51,7 @@ To add a check (e.g. a formal Coq proof of a step), append a ``Check`` to ``CHEC
 
 from __future__ import annotations
 
+from ncdepth.formal import t3_1_region_check
 from ncdepth.registry import Check, Claim, Domain, Level, Part, Serves
 
 from ._common import PAPER_EXPONENT, WRONG_EXPONENT
@@ -300,6 +301,7 @@ CHECKS = (
                       cost="60-digit roots per example", what="closed forms at 60 digits"),
         covers=("threshold",),
     ),
+    t3_1_region_check(),
 )
 
 CLAIM = Claim(
