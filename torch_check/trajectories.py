@@ -14,7 +14,8 @@ module is a small batched loop on the same model and loss as the trainer
 and it records every member's factors at the steps in ``record_steps``, at the first step
 where ``log ℒ`` falls below each value of ``log_loss_marks``, when a member's logit norm first
 reaches ``norm_marks`` times its initial norm, and at the end.  A member stops when its
-``log ℒ`` falls below ``log_loss_floor``.  ``frozen`` lists factor indices never updated.
+``log ℒ`` falls below ``log_loss_floor`` (or, with ``stop_at_last_norm_mark``, once it reached its
+largest norm mark).  ``frozen`` lists factor indices never updated.
 Deterministic: the result depends only on the initial factors and the arguments.
 """
 
@@ -49,7 +50,7 @@ class Trajectory:
     factor_sq: np.ndarray  # (steps, L+1): ||F_j||² per step
     min_margin: np.ndarray  # per step
     steps_run: int
-    stopped_by: str  # "floor" or "steps"
+    stopped_by: str  # "floor", "norm_mark" or "steps"
 
     def at(self, reason: str) -> Snapshot:
         for s in self.snapshots:
@@ -69,6 +70,7 @@ def run_trajectories(init: Sequence[Sequence[np.ndarray]], K: int, n: int, *, st
                      lr: float = 1e-2, log_loss_floor: float = -math.inf, record_steps: Sequence[int] = (),
                      log_loss_marks: Sequence[float] = (), norm_marks: Sequence[float] = (),
                      frozen: Sequence[int] = (), weight_decay: float = 0.0, dtype: str = "float64",
+                     stop_at_last_norm_mark: bool = False,
                      threads: int | None = 1) -> RunRecord:
     """Train the members ``init`` (each ``[H, W_1, ..., W_L]``) together; see the module docstring."""
     import torch
@@ -143,9 +145,9 @@ def run_trajectories(init: Sequence[Sequence[np.ndarray]], K: int, n: int, *, st
                     if not hit_norm[b][i] and zn[b] >= m * znorm0[b]:
                         hit_norm[b][i] = True
                         take(b, k, f"norm_mark={m:g}", float(ll[b]))
-                if ll[b] < log_loss_floor:
+                if ll[b] < log_loss_floor or (stop_at_last_norm_mark and nmarks and hit_norm[b][-1]):
                     active[b] = False
-                    stopped[b] = "floor"
+                    stopped[b] = "floor" if ll[b] < log_loss_floor else "norm_mark"
                     steps_run[b] = k
                     take(b, k, "end", float(ll[b]))
             if k == steps or not active.any():
@@ -189,7 +191,7 @@ def run_trajectories(init: Sequence[Sequence[np.ndarray]], K: int, n: int, *, st
     fs_arr = np.stack(logs["factor_sq"])
     mm_arr = np.stack(logs["min_margin"])
     for b in range(B):
-        last = int(steps_run[b]) + 1 if stopped[b] == "floor" else T
+        last = int(steps_run[b]) + 1 if stopped[b] != "steps" else T
         trajs.append(Trajectory(snapshots=snaps[b], log_loss=ll_arr[:last, b], param_sq=ps_arr[:last, b],
                                 factor_sq=fs_arr[:last, b], min_margin=mm_arr[:last, b], steps_run=int(steps_run[b]),
                                 stopped_by=stopped[b]))
