@@ -15,8 +15,11 @@ centred mean logits (top K-1) and their effective rank (Eq. 60), and the alignme
 * rich-get-richer: the effective rank at exit is below its initial value in every run (one-sided
   sign test over seeds, α = 0.01; the mean drop with a bootstrap interval);
 * vectors first: the first snapshot with ``a >= 0.9`` comes before the first one where the
-  effective rank has made half of its drop, in every run (the logit-norm growth factors at both
-  times recorded).
+  effective rank has made half of its drop (one-sided sign test over seeds, α = 0.01; the
+  logit-norm growth factors at both times recorded).
+
+A cell is refuted when at most half of the runs show the drop (or the order); between that and
+significance it is undecided (at L = 2 the effect is weaker: e.g. K = 3, 4 drop in 6/8 runs).
 
 Control (placebo where the effect is absent by construction): the same pipeline at L = 1, where T4.4
 says unequal modes are drawn together: there the effective rank rises.
@@ -24,12 +27,13 @@ says unequal modes are drawn together: there the effective rank rises.
 
 from __future__ import annotations
 
+import time
 from functools import lru_cache
 
 import numpy as np
 from scipy.stats import binomtest
 
-from ncdepth.registry import Check, Claim, Context, Domain, Level, Outcome, Serves
+from ncdepth.registry import BudgetExhausted, Check, Claim, Context, Domain, Level, Outcome, Serves
 
 N_PER, SCALE, RHO, EXIT, SEEDS = 1, 0.3, 2e-3, 100.0, 8
 
@@ -78,7 +82,12 @@ def vectors_then_values(ctx: Context, depth: int | None) -> Outcome:
     from torch_check.inference import bootstrap_ci
 
     cells, refuted, undecided = [], [], []
+    last_cell_s = 0.0
     for i, (K, L0) in enumerate(ctx.KL_pairs()):
+        if i and ctx.time_left() < 1.5 * last_cell_s:
+            raise BudgetExhausted(f"time budget: {i} of {len(ctx.KL_pairs())} (K, L) cells done, the next would not "
+                                  f"fit (last took {last_cell_s:.0f} s)")
+        t_cell = time.monotonic()
         L = depth if depth is not None else L0
         seeds = seeds_from(ctx, 1100 + 10 * K + L0, SEEDS)
         runs = _small_random_runs(K, 4 * K, L, seeds)
@@ -86,21 +95,28 @@ def vectors_then_values(ctx: Context, depth: int | None) -> Outcome:
         sign = binomtest(int(np.sum(drops > 0)), drops.size, 0.5, alternative="greater")
         first = [r["align_step"] is not None and r["half_separation_step"] is not None
                  and r["align_step"] < r["half_separation_step"] for r in runs]
+        first_test = binomtest(int(sum(first)), len(first), 0.5, alternative="greater")
         cell = {"K": K, "L": L, "n": N_PER, "d": 4 * K, "init_scale": SCALE, "seeds": list(seeds),
                 "step": f"adaptive, ρ = {RHO}", "stop": f"||Z||_F >= {EXIT:g} ||Z_0||_F",
                 "erank_drop": bootstrap_ci(drops, np.mean, ctx.rng(12)),
                 "sign_test": {"test": "one-sided sign test (erank drop > 0)", "positive": int(np.sum(drops > 0)),
                               "runs": int(drops.size), "p_value": float(sign.pvalue), "alpha": 0.01},
-                "vectors_align_first_in_every_run": all(first), "runs": runs}
+                "vectors_align_first": {"test": "one-sided sign test (alignment before half the separation)",
+                                        "runs_aligned_first": int(sum(first)), "runs": len(first),
+                                        "p_value": float(first_test.pvalue), "alpha": 0.01},
+                "runs": runs}
         cells.append(cell)
         if not all(r["exited"] for r in runs):
             undecided.append(f"K={K}, L={L}: a run never left the small-norm regime")
-        elif sign.pvalue <= 0.01 and all(first):
+        elif sign.pvalue <= 0.01 and first_test.pvalue <= 0.01:
             pass
-        elif np.sum(drops > 0) <= drops.size / 2 or (sign.pvalue <= 0.01 and not all(first)):
+        elif np.sum(drops > 0) <= drops.size / 2 or sum(first) <= len(first) / 2:
             refuted.append(cell)
+            break  # one refuted cell decides
         else:
-            undecided.append(f"K={K}, L={L}: sign test p = {sign.pvalue:.3g}")
+            undecided.append(f"K={K}, L={L}: erank fell in {int(np.sum(drops > 0))}/{drops.size} runs (p = "
+                             f"{sign.pvalue:.3g}), vectors first in {sum(first)}/{len(first)} (p = {first_test.pvalue:.3g})")
+        last_cell_s = time.monotonic() - t_cell
         ctx.report((i + 1) / len(ctx.KL_pairs()), f"E-11 K={K} L={L}")
     evidence = {"cells": cells, "depth_override": depth}
     if refuted:
@@ -108,7 +124,7 @@ def vectors_then_values(ctx: Context, depth: int | None) -> Outcome:
         return Outcome.refuted({"K": c["K"], "L": c["L"], "seeds": c["seeds"],
                                 "erank_initial": [r["erank_initial"] for r in c["runs"]],
                                 "erank_exit": [r["erank_exit"] for r in c["runs"]],
-                                "vectors_align_first_in_every_run": c["vectors_align_first_in_every_run"]}, evidence)
+                                "vectors_align_first": c["vectors_align_first"]}, evidence)
     if undecided:
         return Outcome.undecided("; ".join(undecided), evidence)
     return Outcome.held(evidence)
@@ -130,7 +146,7 @@ CLAIM = Claim(
             description=(f"K = 8, d = 4K, n = 1, Gaussian start s = {SCALE}, {SEEDS} seeds, adaptive steps (ρ = {RHO}) "
                          f"until ||Z|| = {EXIT:g} ||Z_0||; effective rank of the centred mean logits falls (sign test, "
                          "α = 0.01, bootstrap interval of the drop) and the top-2 left singular subspace reaches "
-                         "alignment 0.9 with its exit value before half of the erank drop, in every run"),
+                         "alignment 0.9 with its exit value before half of the erank drop (sign test, α = 0.01)"),
             precision="float64; ~400 geometric snapshots",
             statement={"depth": None},
             control={"depth": 1},

@@ -24,12 +24,13 @@ Checks.
 from __future__ import annotations
 
 import math
+import time
 from functools import lru_cache
 
 import numpy as np
 import sympy as sp
 
-from ncdepth.registry import Check, Claim, Context, Domain, Level, Outcome, Part, Serves
+from ncdepth.registry import BudgetExhausted, Check, Claim, Context, Domain, Level, Outcome, Part, Serves
 from numerics.constructions import cp_beats_dnc_exact
 from numerics.landscape import pd_kgon_mean_logits
 
@@ -135,7 +136,14 @@ def gd_reaches_low_rank(ctx: Context, depth_shift: int) -> Outcome:
     from torch_check.inference import clopper_pearson
 
     cells, fails, undecided = [], [], []
+    last_cell_s = 0.0
     for i, (K, L0) in enumerate(ctx.KL_pairs()):
+        if fails:
+            break  # one refuted cell decides
+        if i and ctx.time_left() < 1.5 * last_cell_s:
+            raise BudgetExhausted(f"time budget: {i} of {len(ctx.KL_pairs())} (K, L) cells done, the next would not "
+                                  f"fit (last took {last_cell_s:.0f} s)")
+        t_cell = time.monotonic()
         L = 1 if depth_shift else L0  # the placebo runs the same pipeline at depth 1
         seeds = seeds_from(ctx, 300 + 10 * K + L0, RUNS)
         runs = _generic_runs(K, L, 2 * K, seeds, 5e-3)
@@ -164,6 +172,7 @@ def gd_reaches_low_rank(ctx: Context, depth_shift: int) -> Outcome:
             fails.append(cell)
         else:
             undecided.append(f"K={K}, L={L}: fraction {ci['fraction']:.2f}, interval {ci['interval']} straddles {OFTEN}")
+        last_cell_s = time.monotonic() - t_cell
         ctx.report((i + 1) / len(ctx.KL_pairs()), f"E-7 K={K} L={L}")
     evidence = {"cells": cells, "often": f"95% Clopper-Pearson lower bound >= {OFTEN}",
                 "refuted_when": f"upper bound < {OFTEN}, or a low-rank run with a normalised margin >= DNC's"}
@@ -225,7 +234,9 @@ CLAIM = Claim(
                          "(L1-SADDLE) and GD converges to DNC; a read-off that found low rank there would be measuring "
                          "unconverged runs, not depth"),
             K=(4,), L=(3,), thorough_K=(4, 5, 6), thorough_L=(2, 3, 4),
-            serves=Serves(K_max=12, L_max=8, what="batched training of 40 runs to log ℒ = -3000",
+            serves=Serves(K_min=4, K_max=12, L_max=8, what="batched training of 40 runs to log ℒ = -3000",
+                          pair=lambda K, L, thorough: K >= 4 and cp_beats_dnc_exact(K, L, "centred"),
+                          pair_text="(K, L) where the cross-polytope beats DNC in (P_L) (T3.1's region; the claim is about depth)",
                           cost="~1000 adaptive steps x 40 members x (L+1) products of 2K x 2K matrices"),
             covers=("reached",), method="40-run batches, Clopper-Pearson",
         ),

@@ -37,7 +37,9 @@ from functools import lru_cache
 import numpy as np
 import sympy as sp
 
-from ncdepth.registry import Check, Claim, Context, Domain, Level, Outcome, Part, Serves
+import time
+
+from ncdepth.registry import BudgetExhausted, Check, Claim, Context, Domain, Level, Outcome, Part, Serves
 from numerics.constructions import (cross_polytope_mean_logits, dnc_mean_logits, gauged_balanced_factors,
                                     logits_of)
 from numerics.deep_ufm import loss_gradient
@@ -166,9 +168,14 @@ def kkt_residual_falls(ctx: Context, frozen: tuple) -> Outcome:
     from torch_check.evidence import seeds_from
     from torch_check.inference import bootstrap_ci, trend_test
 
-    cells, ok, refuted_cells, undecided = [], True, [], []
+    cells, refuted_cells, undecided = [], [], []
     pairs = ctx.KL_pairs()
+    last_cell_s = 0.0
     for i, (K, L) in enumerate(pairs):
+        if i and ctx.time_left() < 1.5 * last_cell_s:
+            raise BudgetExhausted(f"time budget: {i} of {len(pairs)} (K, L) cells done, the next would not fit "
+                                  f"(last took {last_cell_s:.0f} s)")
+        t_cell = time.monotonic()
         seeds = seeds_from(ctx, 900 + 10 * K + L, 5)
         floor = -3000.0 if ctx.thorough else -1000.0
         data = _kkt_runs(K, 1, 2 * K, L, seeds, RHO, floor, 20000, tuple(frozen))
@@ -207,9 +214,11 @@ def kkt_residual_falls(ctx: Context, frozen: tuple) -> Outcome:
             pass
         elif not test["significant"] and np.median(ratio) > 0.9 and min(last) > 0.5:
             refuted_cells.append(cell)
+            break  # one refuted cell decides
         else:
             undecided.append(f"K={K}, L={L}: residual falling (p={test['p_value']:.3g}) but not yet <= {KKT_CONVERGED} "
                              f"in every run (largest {max(last):.3g})")
+        last_cell_s = time.monotonic() - t_cell
         ctx.report((i + 1) / len(pairs), f"L-D.1 K={K} L={L}")
     evidence = {"cells": cells, "criterion": (f"held: the residual falls with log(1/ℒ) (permutation test within runs, "
                                               f"α = 0.01) and every run ends <= {KKT_CONVERGED}; refuted: no significant "
@@ -265,7 +274,14 @@ def monotone_after_separation(ctx: Context, start: str) -> Outcome:
 
     cells, bad = [], []
     pairs = ctx.KL_pairs()
+    last_cell_s = 0.0
     for i, (K, L) in enumerate(pairs):
+        if bad:
+            break  # one refuted run decides
+        if i and ctx.time_left() < 1.5 * last_cell_s:
+            raise BudgetExhausted(f"time budget: {i} of {len(pairs)} (K, L) cells done, the next would not fit "
+                                  f"(last took {last_cell_s:.0f} s)")
+        t_cell = time.monotonic()
         seeds = seeds_from(ctx, 700 + 10 * K + L, 6)
         lr, steps = 1e-2, 1000
         rec = _fixed_step_runs(K, 2, 2 * K, L, seeds, lr, steps)
@@ -275,6 +291,7 @@ def monotone_after_separation(ctx: Context, start: str) -> Outcome:
             if "loss_increases" in seg and (seg["loss_increases"] or seg["factor_norm_decreases"]
                                             or seg.get("smoothed_margin_decreases", 0)):
                 bad.append(cells[-1])
+        last_cell_s = time.monotonic() - t_cell
         ctx.report((i + 1) / len(pairs), f"L-D.1 monotone K={K} L={L}")
     never = [c for c in cells if "loss_increases" not in c]
     evidence = {"start": start, "runs": cells, "init": "Gaussian N(0, 1/d), scale 1", "step": "fixed (explicit Euler)",
