@@ -454,11 +454,17 @@ class Claim:
         return tuple(seen)
 
 
+# Unnumbered results of the main text, by the section that states them.
+_SECTION_OF = {"S2-BAL": 2, "L1-SADDLE": 2}
+
+
 def paper_order(claim_id: str) -> tuple:
     """Sort key: main text by section, then appendices by letter, then experiments."""
     m = re.fullmatch(r"([A-Z])(\d+)\.(\d+)", claim_id)
     if m:  # T3.1, S3.2, T4.5 ...
         return (0, int(m.group(2)), int(m.group(3)), m.group(1))
+    if claim_id in _SECTION_OF:  # S2-BAL, L1-SADDLE: before the section's numbered results
+        return (0, _SECTION_OF[claim_id], 0, claim_id)
     m = re.fullmatch(r"([A-Z])-([A-Z])\.(\d+)", claim_id)
     if m:  # L-D.5, P-C.1 ...
         return (1, m.group(2), int(m.group(3)), m.group(1))

@@ -163,7 +163,7 @@ def _part_scope(claim, part: Part, results_by_name: dict) -> PartScope:
     if broken:
         return PartScope(part, "broken", "not established: check broken (" + ", ".join(broken) + ")", "broken", broken)
     if undecided:
-        return PartScope(part, "undecided", "undecided (" + ", ".join(undecided) + ": a budget ran out)",
+        return PartScope(part, "undecided", "undecided (" + ", ".join(undecided) + "; see the check's message)",
                          "INCONCLUSIVE", undecided)
     skipped = [c.name for c, r in rs if r.verdict == Verdict.SKIP]
     why = "no selected check covers it" if not rs else "its checks were skipped (" + ", ".join(skipped) + ")"

@@ -6,9 +6,10 @@ functions that mirror its proof.  The module is named mechanically from the clai
 (:func:`module_name`: ``T3.1`` -> ``t3_1``, ``L-D.5`` -> ``l_d_5``, ``E-3b`` -> ``e_3b``),
 so an id leads to its file without searching.  The parts:
 
+    setup/           Sec. 2, App. B           dynamics/      Sec. 4, App. D.4-D.6
     hadamard_core/   Sec. 4, App. C, D.3      random_init/   Sec. 4.3, App. D.6
     landscape/       Sec. 3, App. D.1-D.2     experiments/   App. E (torch_check)
-    dynamics/        Sec. 4, App. D.4-D.6     beyond/        ncdepth's own findings
+                                              beyond/        ncdepth's own findings
 
 :func:`load_claims` discovers every module of these packages, so adding a claim means
 adding a module and nothing else.
