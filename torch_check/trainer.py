@@ -238,6 +238,7 @@ class TrainConfig:
     log_loss_floor: float | None = None  # the same in log ℒ (adaptive steps reach ℒ < 1e-308)
     log_every: int = 0  # 0: log only first and last step
     log_steps: tuple[int, ...] = ()
+    log_loss_marks: tuple[float, ...] = ()  # record each member's logits when its log ℒ first falls below
     weight_decay: float = 0.0  # λ of the optional ridge term (λ/2) Σ ||F_j||_F² (0: the paper's flow)
     diverge_factor: float = 1e3
     dtype: str = "float64"
@@ -272,6 +273,19 @@ class TrainResult:
     metrics: dict = field(default_factory=dict)
     final_factors: list | None = None
     wall_s: float = 0.0
+    marks: dict = field(default_factory=dict)
+
+    def at_mark(self, mark: float) -> dict:
+        """Logits (B, K, N), step (B,) and log ℒ (B,) of each member when its log ℒ first fell below ``mark``.
+
+        ``step`` is -1 (and the logits NaN) for a member that never got there.  The marks are
+        the ``TrainConfig.log_loss_marks`` (convergence windows, :mod:`torch_check.convergence`).
+        """
+        mark = float(mark)
+        if mark not in self.marks:
+            raise KeyError(f"log-loss mark {mark} was not requested (TrainConfig.log_loss_marks = "
+                           f"{self.config.log_loss_marks})")
+        return self.marks[mark]
 
     def final(self, name: str) -> np.ndarray:
         return self.metrics[name][-1]
@@ -283,6 +297,8 @@ class TrainResult:
         arrays = {"steps": self.steps, "time": self.time, "loss": self.loss, "logits": self.logits,
                   "log_time": self.log_time, "log_loss": self.log_loss}
         arrays.update({f"metric_{k}": v for k, v in self.metrics.items()})
+        for m, st in self.marks.items():
+            arrays.update({f"mark_{m:g}_{k}": v for k, v in st.items()})
         np.savez_compressed(path.with_suffix(".npz"), **arrays)
         meta = {"config": asdict(self.config), "seeds": [int(s) if isinstance(s, (int, np.integer)) else s
                                                          for s in self.seeds],
@@ -356,6 +372,20 @@ def train(
     log_t_max = math.log(cfg.t_max) if cfg.t_max is not None else math.inf
     logs: dict[str, list] = {"steps": [], "log_time": [], "log_loss": [], "logits": []}
     loss0 = None
+    mark_state = {float(m): {"logits": None, "step": torch.full((B,), -1, dtype=torch.long, device=device),
+                             "log_loss": torch.full((B,), math.nan, dtype=dtype, device=device)}
+                  for m in cfg.log_loss_marks}
+
+    def record_marks(k: int, log_loss: torch.Tensor, Z: torch.Tensor) -> None:
+        for m, st in mark_state.items():
+            new = (log_loss.detach() < m) & (st["step"] < 0)
+            if not bool(torch.any(new)):
+                continue
+            if st["logits"] is None:
+                st["logits"] = torch.full_like(Z.detach(), math.nan)
+            st["logits"] = torch.where(new[:, None, None], Z.detach(), st["logits"])
+            st["step"] = torch.where(new, torch.full_like(st["step"], k), st["step"])
+            st["log_loss"] = torch.where(new, log_loss.detach(), st["log_loss"])
 
     def record(k: int, log_loss: torch.Tensor, Z: torch.Tensor) -> None:
         logs["steps"].append(k)
@@ -393,6 +423,8 @@ def train(
                     "is diverging; lower the step size")
             if k in schedule:
                 record(k, log_loss, Z)
+            if mark_state:
+                record_marks(k, log_loss, Z)
             active &= (log_loss.detach() >= log_floor) & (log_t < log_t_max)
             if k == cfg.steps or not bool(torch.any(active)):
                 if k not in schedule:
@@ -448,6 +480,10 @@ def train(
         steps=np.asarray(logs["steps"]), time=np.exp(np.minimum(log_time, 700.0)),
         loss=np.exp(log_loss_arr), logits=logits, log_time=log_time, log_loss=log_loss_arr,
         final_factors=[p.detach().cpu().numpy() for p in params] if keep_factors else None,
+        marks={m: {"logits": (st["logits"].cpu().numpy() if st["logits"] is not None
+                              else np.full((B, K, K * n), np.nan)),
+                   "step": st["step"].cpu().numpy(), "log_loss": st["log_loss"].cpu().numpy()}
+               for m, st in mark_state.items()},
     )
     if with_metrics:
         result.metrics = compute_metrics(logits, K, n)
