@@ -173,23 +173,26 @@ def lambda_start(kind: str, K: int, scale: float, seed: int, jitter: float = 0.1
 @lru_cache(maxsize=64)
 def hadamard_runs(K: int, L: int, kind: str, scale: float, seeds: tuple[int, ...], rho: float,
                   log_loss_floor: float, max_steps: int, log_every: int = 0, jitter: float = 0.1,
-                  ratio: float = 4.0, window_start: float | None = None) -> dict:
+                  ratio: float = 4.0, window_start: float | None = None, with_metrics: bool = True) -> dict:
     """Full-model training from balanced Hadamard starts (d = K, n = 1), adaptive steps.
 
-    Returns the trajectory of the Hadamard modes λ (T, B, K-1), the logged metrics and
-    the final summary.
+    Returns the trajectory of the Hadamard modes λ (T, B, K-1), the logged metrics
+    (``with_metrics=False``: only λ and the losses, much faster) and the final summary.
     """
     lam0 = [lambda_start(kind, K, scale, s, jitter, ratio) for s in seeds]
     init = [_trainer().hadamard_factors(_trainer().balanced_hadamard_s(l, L, 1), 1, K, s) for s, l in zip(seeds, lam0)]
     cfg = _trainer().TrainConfig(K=K, n=1, d=K, L=L, steps=max_steps, step="adaptive", lr=rho,
                                  log_loss_floor=log_loss_floor, log_every=log_every,
                                  log_loss_marks=_marks(window_start))
-    r = _trainer().train(cfg, init, seeds)
+    r = _trainer().train(cfg, init, seeds, with_metrics=with_metrics)
+    if not with_metrics:
+        r.metrics = _trainer().compute_metrics(r.logits[-1:], K, 1)  # the final snapshot only
     out = _final_summary(r, K, 1, window_start)
     out["lam"] = metrics.hadamard_modes(metrics.mean_logits(r.logits, K, 1))
     out["lam0"] = np.stack(lam0)
-    out["trajectory"] = {k: r.metrics[k] for k in ("effective_rank", "kl_to_dnc", "distance_to_etf",
-                                                    "distance_to_cross_polytope", "normalised_margin")}
+    out["trajectory"] = ({k: r.metrics[k] for k in ("effective_rank", "kl_to_dnc", "distance_to_etf",
+                                                     "distance_to_cross_polytope", "normalised_margin")}
+                         if with_metrics else None)
     out["log_loss_trajectory"] = r.log_loss
     out["hyperparameters"] = {"K": K, "n": 1, "d": K, "L": L, "init": f"balanced Hadamard, {kind} λ, scale {scale}"
                               + (f", jitter {jitter}" if kind in ("uniform", "alternating_jitter") else "")

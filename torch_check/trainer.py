@@ -184,11 +184,16 @@ def batched_logits(factors: Sequence[torch.Tensor]) -> torch.Tensor:
     return Z
 
 
-def _gap_lse(Z: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-    """``logsumexp_{c'≠c}(z_{c'} - z_c)`` for every sample: shape (B, N)."""
+def _gap_lse(Z: torch.Tensor, labels: torch.Tensor, index: torch.Tensor | None = None,
+             mask: torch.Tensor | None = None) -> torch.Tensor:
+    """``logsumexp_{c'≠c}(z_{c'} - z_c)`` for every sample: shape (B, N).
+
+    ``index``/``mask`` (the gather index and the own-class mask) may be passed in precomputed.
+    """
     B, K, N = Z.shape
-    own = Z.gather(1, labels.view(1, 1, N).expand(B, 1, N))
-    mask = torch.nn.functional.one_hot(labels, K).T.bool().unsqueeze(0)
+    own = Z.gather(1, labels.view(1, 1, N).expand(B, 1, N) if index is None else index)
+    if mask is None:
+        mask = torch.nn.functional.one_hot(labels, K).T.bool().unsqueeze(0)
     return torch.logsumexp((Z - own).masked_fill(mask, float("-inf")), dim=1)
 
 
@@ -212,12 +217,13 @@ def _log_softplus(x: torch.Tensor) -> torch.Tensor:
     return torch.where(small, series, direct)
 
 
-def batched_log_loss(Z: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+def batched_log_loss(Z: torch.Tensor, labels: torch.Tensor, index: torch.Tensor | None = None,
+                     mask: torch.Tensor | None = None) -> torch.Tensor:
     """``log ℒ`` per member, finite even when ℒ underflows (margins in the thousands).
 
     ``∇ log ℒ = ∇ℒ / ℒ``: the gradient of the loss normalised by the loss scale.
     """
-    return torch.logsumexp(_log_softplus(_gap_lse(Z, labels)), dim=1)
+    return torch.logsumexp(_log_softplus(_gap_lse(Z, labels, index, mask)), dim=1)
 
 
 # -------------------------------------------------------------------------- configuration
@@ -357,9 +363,20 @@ def train(
         if not np.all(np.isfinite(a)):
             raise ValueError(f"initial factor {j} has non-finite entries")
     device, dtype = pick_device(cfg.device), _dtype(cfg.dtype)
-    params = [torch.tensor(a, dtype=dtype, device=device, requires_grad=True) for a in stacked]
     B = stacked[0].shape[0]
+    # all factors of a member live in one flat row: norms, steps and updates are single ops
+    shapes = [tuple(a.shape[1:]) for a in stacked]
+    sizes = [r * c for r, c in shapes]
+    offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(int)
+    flat = torch.tensor(np.concatenate([a.reshape(B, -1) for a in stacked], axis=1), dtype=dtype, device=device,
+                        requires_grad=True)
+
+    def factor_views() -> list[torch.Tensor]:
+        return [flat[:, offsets[j]:offsets[j + 1]].view(B, *shapes[j]) for j in range(len(shapes))]
+
     labels = torch.as_tensor(class_labels(K, n), device=device)
+    gather_index = labels.view(1, 1, K * n).expand(B, 1, K * n)
+    own_mask = torch.nn.functional.one_hot(labels, K).T.bool().unsqueeze(0)
     log_t = torch.full((B,), -math.inf, dtype=dtype, device=device)
     active = torch.ones(B, dtype=torch.bool, device=device)
     schedule = _log_schedule(cfg)
@@ -371,7 +388,7 @@ def train(
         log_floor = max(log_floor, math.log(MIN_LOSS[cfg.dtype]))
     log_t_max = math.log(cfg.t_max) if cfg.t_max is not None else math.inf
     logs: dict[str, list] = {"steps": [], "log_time": [], "log_loss": [], "logits": []}
-    loss0 = None
+    loss0 = blow_up = None
     mark_state = {float(m): {"logits": None, "step": torch.full((B,), -1, dtype=torch.long, device=device),
                              "log_loss": torch.full((B,), math.nan, dtype=dtype, device=device)}
                   for m in cfg.log_loss_marks}
@@ -405,8 +422,8 @@ def train(
         bar.start()
     try:
         for k in range(cfg.steps + 1):
-            Z = batched_logits(params)
-            log_loss = batched_log_loss(Z, labels)
+            Z = batched_logits(factor_views())
+            log_loss = batched_log_loss(Z, labels, gather_index, own_mask)
             if not bool(torch.all(torch.isfinite(log_loss) | (log_loss == -math.inf))):
                 bad = int(torch.nonzero(~torch.isfinite(log_loss))[0])
                 raise TrainingDiverged(
@@ -414,7 +431,8 @@ def train(
                     "the step size is too large for gradient descent to follow gradient flow")
             if loss0 is None:
                 loss0 = log_loss.detach().clone()
-            blown = log_loss > torch.logaddexp(loss0, torch.zeros_like(loss0)) + math.log(cfg.diverge_factor)
+                blow_up = torch.logaddexp(loss0, torch.zeros_like(loss0)) + math.log(cfg.diverge_factor)
+            blown = log_loss > blow_up
             if bool(torch.any(blown)):
                 bad = int(torch.nonzero(blown)[0])
                 raise TrainingDiverged(
@@ -431,16 +449,16 @@ def train(
                     record(k, log_loss, Z)
                 break
             objective = log_loss if adaptive else batched_loss(Z, labels)
-            grads = list(torch.autograd.grad(objective.sum(), params))
+            (grad,) = torch.autograd.grad(objective.sum(), flat)
             with torch.no_grad():
                 if cfg.weight_decay:
                     scale = torch.exp(-log_loss) if adaptive else torch.ones_like(log_loss)
-                    grads = [g + cfg.weight_decay * scale[:, None, None] * p for g, p in zip(grads, params)]
-                gsq = sum(torch.sum(g * g, dim=(1, 2)) for g in grads)
+                    grad = grad + cfg.weight_decay * scale[:, None] * flat
+                gsq = torch.sum(grad * grad, dim=1)
                 if not bool(torch.all(torch.isfinite(gsq))):
                     raise TrainingDiverged(f"non-finite gradient at step {k} (lr={cfg.lr})")
                 if adaptive:
-                    psq = sum(torch.sum(p * p, dim=(1, 2)) for p in params)
+                    psq = torch.sum(flat * flat, dim=1)
                     eta = cfg.lr * torch.sqrt(psq / torch.clamp(gsq, min=1e-300))
                     log_dt = torch.log(eta) - log_loss  # model time of the step: η / ℒ
                     log_dt = torch.clamp(log_dt, max=math.log(cfg.lr_max))
@@ -454,8 +472,7 @@ def train(
                     eta = torch.where(cut, torch.exp(room + (log_loss if adaptive else 0.0)), eta)
                     log_dt = torch.minimum(log_dt, room)
                 eta = torch.where(active, eta, torch.zeros_like(eta))
-                for p, g in zip(params, grads):
-                    p -= eta[:, None, None] * g
+                flat -= eta[:, None] * grad
                 log_t = torch.where(active, torch.logaddexp(log_t, log_dt), log_t)
             if bar is not None:
                 if k % 10 == 0:
@@ -479,7 +496,7 @@ def train(
         config=cfg, seeds=list(seeds) if seeds is not None else list(range(B)),
         steps=np.asarray(logs["steps"]), time=np.exp(np.minimum(log_time, 700.0)),
         loss=np.exp(log_loss_arr), logits=logits, log_time=log_time, log_loss=log_loss_arr,
-        final_factors=[p.detach().cpu().numpy() for p in params] if keep_factors else None,
+        final_factors=[v.detach().cpu().numpy().copy() for v in factor_views()] if keep_factors else None,
         marks={m: {"logits": (st["logits"].cpu().numpy() if st["logits"] is not None
                               else np.full((B, K, K * n), np.nan)),
                    "step": st["step"].cpu().numpy(), "log_loss": st["log_loss"].cpu().numpy()}

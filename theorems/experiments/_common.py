@@ -6,15 +6,20 @@
   (:mod:`torch_check.pins`).  Its control is the set of plausible wrong definitions
   (σ² in the effective rank, ||Zbar|| in the margin, reversed KL, no centring ...), which
   the same pins must reject.
-- :func:`convergence_summary`: the per-group convergence counts for the evidence.
+- :func:`sweep_outcome`: the Outcome of one or more :func:`torch_check.sweeps.trend_sweep`
+  results (undecided if a run did not converge, refuted with the test's numbers), with a
+  figure of the means and their bootstrap intervals.
 """
 
 from __future__ import annotations
 
+import numpy as np
+
 from ncdepth.registry import Check, Context, Level, Outcome, Part
+from reports.figures import render
 from torch_check.pins import PIN_TOLERANCE, VARIANTS, pin_table, require_pinned
 
-__all__ = ["measurement_part", "pins_check", "convergence_summary"]
+__all__ = ["measurement_part", "pins_check", "convergence_summary", "sweep_outcome"]
 
 _TEXT = {
     "mean_logits": "the class means of the logits",
@@ -68,3 +73,43 @@ def pins_check(names: tuple[str, ...]) -> Check:
 
 def convergence_summary(report: dict) -> dict:
     return {k: report[k] for k in ("converged", "total", "largest_margin_change", "largest_stat_change")}
+
+
+def sweep_outcome(sweeps: list[dict], evidence: dict, *, title: str, xlabel: str, ylabel: str = "effective rank at convergence",
+                  logx: bool = False, keys: tuple[str, ...] = ("K", "L"), hlines=()) -> Outcome:
+    """Outcome of trend sweeps (each with ``holds``, ``test``, ``per_label`` and the ``keys``)."""
+
+    def label(res):
+        return ", ".join(f"{k}={res[k]}" for k in keys if k in res)
+
+    def draw(fig):
+        ax = fig.add_subplot(111)
+        for res in sweeps:
+            xs = res["levels"]
+            mean = [res["per_label"][f"{x:g}"]["value"]["mean"] for x in xs]
+            ci = np.array([res["per_label"][f"{x:g}"]["value"]["interval"] for x in xs])
+            ax.errorbar(xs, mean, yerr=[np.subtract(mean, ci[:, 0]), np.subtract(ci[:, 1], mean)], marker="o",
+                        capsize=3, label=label(res) + (f" (placebo: all at {res['placebo_level']:g})"
+                                                       if res["design"] == "placebo" else ""))
+        for y, style in hlines:
+            ax.axhline(y, color="gray", ls=style, lw=1)
+        if logx:
+            ax.set_xscale("log")
+        ax.set_xlabel(xlabel + (" (label only)" if sweeps and sweeps[0]["design"] == "placebo" else ""))
+        ax.set_ylabel(ylabel)
+        ax.legend(fontsize=7)
+
+    m = sweeps[0]["seeds_per_level"] if sweeps else 0
+    figs = [render(title, draw, f"Mean and 95% bootstrap interval over {m} seeds per level.")]
+    undecided = [s for s in sweeps if s["holds"] is None]
+    if undecided:
+        return Outcome.undecided("; ".join(f"{label(s)}: {s['undecided']}" for s in undecided), evidence, figures=figs)
+    if all(s["holds"] for s in sweeps):
+        return Outcome.held(evidence, figures=figs)
+    bad = next(s for s in sweeps if not s["holds"])
+    ce = {k: bad[k] for k in keys if k in bad}
+    ce.update({"levels": bad["levels"], "design": bad["design"],
+               "means": [bad["per_label"][f"{x:g}"]["value"]["mean"] for x in bad["levels"]],
+               "spearman_rho": bad["test"]["spearman_rho"], "p_value": bad["test"]["p_value"],
+               "effect_interval": bad["test"]["effect_interval"], "seeds": bad["seeds"]})
+    return Outcome.refuted(ce, evidence, figures=figs)
