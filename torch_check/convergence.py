@@ -70,6 +70,7 @@ class Convergence:
     extra_decades: int = 0
     lazy_rho: float | None = None
     stage_steps: int = 3000
+    extra_stats: tuple[tuple[str, float], ...] = ()  # more (statistic name, atol) pairs, all required
 
     def __post_init__(self) -> None:
         if not self.window_start > self.log_loss_floor:
@@ -80,6 +81,9 @@ class Convergence:
             raise ValueError("margin_rtol must be > 0")
         if self.stat_atol is not None and self.stat_name not in STATISTICS:
             raise ValueError(f"unknown statistic {self.stat_name!r}; known: {sorted(STATISTICS)}")
+        unknown = [name for name, _ in self.extra_stats if name not in STATISTICS]
+        if unknown:
+            raise ValueError(f"unknown statistic(s) {unknown}; known: {sorted(STATISTICS)}")
         if self.extra_decades < 0 or self.stage_steps < 1:
             raise ValueError("extra_decades must be >= 0 and stage_steps >= 1")
 
@@ -102,6 +106,7 @@ class Convergence:
                      "log-loss (from window_start to log_loss_floor at the first stage, from one floor to the next "
                      "after it) |Δ normalised margin| <= margin_rtol * |final margin|"
                      + (f" and |Δ {self.stat_name}| <= stat_atol" if self.stat_atol is not None else "")
+                     + "".join(f" and |Δ {name}| <= {tol}" for name, tol in self.extra_stats)
                      + (f"; up to {self.extra_decades} further decades for runs not yet converged"
                         if self.extra_decades else ""))
         return d
@@ -159,6 +164,11 @@ def assess(criterion: Convergence, final_logits: np.ndarray, window_logits: np.n
             ds = abs(statistic(Zf, K, n) - statistic(Zw, K, n))
             row.update(stat_change=ds, stat_ok=bool(ds <= criterion.stat_atol))
             ok = ok and row["stat_ok"]
+        for name, tol in criterion.extra_stats:
+            fn = STATISTICS[name]
+            ds = abs(fn(Zf, K, n) - fn(Zw, K, n))
+            row[f"{name}_change"] = ds
+            ok = ok and bool(ds <= tol)
         row["converged"] = bool(ok)
         runs.append(row)
     n_conv = sum(r["converged"] for r in runs)

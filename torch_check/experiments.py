@@ -207,7 +207,8 @@ def converged_summary(cfg, init, seeds: Sequence, convergence: Convergence) -> d
     """:func:`torch_check.convergence.train_converged` and the final metrics of every member.
 
     Keys: ``effective_rank``, ``normalised_margin``, ``singular_values`` (of the centred mean
-    logits), ``mean_logits``, ``final_logits``, ``log_loss`` (final), ``convergence`` (the
+    logits), ``mean_logits``, ``final_logits``, ``window_logits`` (the start of each run's last
+    decade of log-loss), ``log_loss`` (final), ``convergence`` (the
     per-run report), ``train_config`` (the first stage's configuration, ``asdict``), ``wall_s``.
     """
     K, n = cfg.K, cfg.n
@@ -218,6 +219,7 @@ def converged_summary(cfg, init, seeds: Sequence, convergence: Convergence) -> d
     return {"effective_rank": np.array([metrics.effective_rank(s) for s in sv]),
             "normalised_margin": np.array([metrics.normalised_margin(z, K, n) for z in Zf]),
             "singular_values": sv, "mean_logits": Zbar, "final_logits": Zf, "log_loss": t["final_log_loss"],
+            "window_logits": t["window_logits"],
             "convergence": t["convergence"], "train_config": asdict(cfg), "wall_s": t["wall_s"]}
 
 
