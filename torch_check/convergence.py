@@ -30,7 +30,9 @@ the last stage stays unconverged: the check is undecided.
 
 Measured statistics are looked up by name in :data:`STATISTICS` (``"erank"``,
 ``"max_gap_deviation"``, ``"distance_to_cross_polytope"``, ``"normalised_margin"``);
-:func:`register_statistic` adds one.
+:func:`register_statistic` adds one.  ``require`` names end conditions in
+:data:`PREDICATES` (``"spectrum_resolved"``: no relative singular value strictly between 2 %
+and 50 %, so that a rank read-off is not taken in the middle of a slow transition).
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ __all__ = ["Convergence", "assess", "undecided_message", "erank_statistic", "STA
 
 Statistic = Callable[[np.ndarray, int, int], float]
 STATISTICS: dict[str, Statistic] = {}
+PREDICATES: dict[str, Callable[[np.ndarray, int, int], bool]] = {}
 
 
 def register_statistic(name: str) -> Callable[[Statistic], Statistic]:
@@ -71,6 +74,7 @@ class Convergence:
     lazy_rho: float | None = None
     stage_steps: int = 3000
     extra_stats: tuple[tuple[str, float], ...] = ()  # more (statistic name, atol) pairs, all required
+    require: tuple[str, ...] = ()  # names in PREDICATES that must hold at the end (e.g. "spectrum_resolved")
 
     def __post_init__(self) -> None:
         if not self.window_start > self.log_loss_floor:
@@ -82,6 +86,7 @@ class Convergence:
         if self.stat_atol is not None and self.stat_name not in STATISTICS:
             raise ValueError(f"unknown statistic {self.stat_name!r}; known: {sorted(STATISTICS)}")
         unknown = [name for name, _ in self.extra_stats if name not in STATISTICS]
+        unknown += [name for name in self.require if name not in PREDICATES]
         if unknown:
             raise ValueError(f"unknown statistic(s) {unknown}; known: {sorted(STATISTICS)}")
         if self.extra_decades < 0 or self.stage_steps < 1:
@@ -107,6 +112,7 @@ class Convergence:
                      "after it) |Δ normalised margin| <= margin_rtol * |final margin|"
                      + (f" and |Δ {self.stat_name}| <= stat_atol" if self.stat_atol is not None else "")
                      + "".join(f" and |Δ {name}| <= {tol}" for name, tol in self.extra_stats)
+                     + "".join(f" and {name} at the end" for name in self.require)
                      + (f"; up to {self.extra_decades} further decades for runs not yet converged"
                         if self.extra_decades else ""))
         return d
@@ -128,6 +134,18 @@ def max_gap_deviation(Z: np.ndarray, K: int, n: int) -> float:
 @register_statistic("distance_to_cross_polytope")
 def cross_polytope_distance(Z: np.ndarray, K: int, n: int) -> float:
     return metrics.distance_to_cross_polytope(metrics.mean_logits(Z, K, n))
+
+
+def spectrum_resolved(Z: np.ndarray, K: int, n: int, rank_tol: float = 0.02, resolved: float = 0.5) -> bool:
+    """No singular value of the centred mean logits strictly between ``rank_tol`` and ``resolved`` of
+    the largest: the rank read-off is not caught in a slow transition (a mode still decaying or
+    growing in the lazy phase)."""
+    s = metrics.singular_values(metrics.centred(metrics.mean_logits(Z, K, n)))
+    rel = s / s.max()
+    return bool(not np.any((rel > rank_tol) & (rel < resolved)))
+
+
+PREDICATES["spectrum_resolved"] = spectrum_resolved
 
 
 @register_statistic("normalised_margin")
@@ -169,6 +187,9 @@ def assess(criterion: Convergence, final_logits: np.ndarray, window_logits: np.n
             ds = abs(fn(Zf, K, n) - fn(Zw, K, n))
             row[f"{name}_change"] = ds
             ok = ok and bool(ds <= tol)
+        for name in criterion.require:
+            row[name] = bool(PREDICATES[name](Zf, K, n))
+            ok = ok and row[name]
         row["converged"] = bool(ok)
         runs.append(row)
     n_conv = sum(r["converged"] for r in runs)
