@@ -375,3 +375,47 @@ def test_pins_catch_planted_metric_bugs(monkeypatch):
             mp.setattr(metrics, attr, fake)
             with pytest.raises(pins.MetricPinFailed):
                 pins.require_pinned(pins.METRICS)
+
+
+# ---------------------------------------------------------------------------- trend sweeps
+from torch_check.sweeps import trend_sweep  # noqa: E402
+
+
+def _fake_level(effect: float, converged: bool = True):
+    """A stand-in for training: value = 10 - effect * level + seed noise; convergence as given."""
+    def train_level(level, seeds):
+        noise = np.array([np.random.default_rng(s).normal(0, 0.3) for s in seeds])
+        rep = {"converged": len(seeds) if converged else len(seeds) - 1, "total": len(seeds),
+               "all_converged": converged, "largest_margin_change": 0.0, "largest_stat_change": 0.0,
+               "criterion": {"rule": "fake"}}
+        return {"effective_rank": 10 - effect * level + noise, "convergence": rep}
+    return train_level
+
+
+def test_trend_sweep_sees_the_effect_and_not_the_placebo():
+    rng = np.random.default_rng(3)
+    seeds = list(range(20))
+    kw = dict(levels=(1, 2, 4, 6), seeds=seeds, seeds_per_level=5, direction="falls", placebo_level=4)
+    real = trend_sweep(train_level=_fake_level(1.0), design="sweep", rng=rng, **kw)
+    assert real["holds"] and real["test"]["p_value"] < 0.01 and real["test"]["effect_interval"][0] > 0
+    placebo = trend_sweep(train_level=_fake_level(1.0), design="placebo", rng=rng, **kw)
+    assert placebo["holds"] is False and all(v["trained_at"] == 4 for v in placebo["per_label"].values())
+    flat = trend_sweep(train_level=_fake_level(0.0), design="sweep", rng=rng, **kw)
+    assert flat["holds"] is False
+    und = trend_sweep(train_level=_fake_level(1.0, converged=False), design="sweep", rng=rng, **kw)
+    assert und["holds"] is None and "convergence criterion" in und["undecided"]
+    with pytest.raises(ValueError):
+        trend_sweep(train_level=_fake_level(1.0), design="sweep", rng=rng, **dict(kw, seeds=seeds[:7]))
+
+
+def test_structure_summary_labels():
+    K = 6
+    angles = 2 * np.pi * np.arange(K) / K
+    G = np.stack([np.cos(angles), np.sin(angles)])
+    s = metrics.structure_summary(G.T @ G)
+    assert s["rank"] == 2 and s["label"] == metrics.STRUCTURES[0] and s["max_gap_deviation_rad"] < 1e-12
+    skew = np.concatenate([angles[:3], angles[3:] + 0.3])
+    G2 = np.stack([np.cos(skew), np.sin(skew)])
+    G2 -= G2.mean(axis=1, keepdims=True)
+    assert metrics.structure_summary(G2.T @ G2)["label"] == metrics.STRUCTURES[1]
+    assert metrics.structure_summary(etf(K))["label"] == metrics.STRUCTURES[3]

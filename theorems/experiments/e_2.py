@@ -42,7 +42,7 @@ from torch_check.stats import DEFAULT_ALPHA
 from torch_check.sweeps import trend_sweep
 
 WIDTH, SCALE, RHO, MAX_STEPS = 32, 0.5, 3e-3, 6000
-SEEDS, THOROUGH_SEEDS = 8, 12
+SEEDS, THOROUGH_SEEDS = 6, 12
 THOROUGH_MAX_STEPS = 30000  # deep/narrow runs can sit on the rank-1 saddle (L-D.2) for ~8000 steps
 CONVERGENCE = Convergence(log_loss_floor=-1e2, window_start=-1e1, margin_rtol=0.05, stat_atol=0.1, stat_name="erank",
                           extra_decades=6, lazy_rho=1e-2, stage_steps=1500)

@@ -51,7 +51,7 @@ from torch_check.stats import DEFAULT_ALPHA
 from torch_check.sweeps import trend_sweep
 
 RHO, MAX_STEPS = 3e-3, 8000
-SEEDS, THOROUGH_SEEDS = 6, 10
+SEEDS, THOROUGH_SEEDS = 5, 10
 DEPTH_SCALE = 0.1
 SCALES, THOROUGH_SCALES = (0.01, 0.1, 1.0, 10.0), (0.001, 0.01, 0.1, 1.0, 10.0, 100.0)
 CONVERGENCE = Convergence(log_loss_floor=-1e2, window_start=-1e1, margin_rtol=0.05, stat_atol=0.1, stat_name="erank",
