@@ -8,17 +8,21 @@ with alternating reduced modes (L-D.8: λ_k = a for odd k, b for even k) and
 the normalised mean logits converge to the cross-polytope
 ``Zbar ∝ I_{K/2} ⊗ [[1,-1],[-1,1]]`` (pairs c, c⊕1), not to the simplex ETF.
 
-How it is checked.  Full model (d = K, n = 1), a = 1, a/b = 4; adaptive steps, snapshots
-every 20 steps, until log ℒ < -2000.  Runs: the exact alternating start from
+How it is checked.  Full model (d = K, n = 1), a = 1, a/b = 4 (or 1.5 x the threshold where
+4 is not above it: K = 4); adaptive steps, snapshots
+every 20 steps, until log ℒ < -20000.  Runs: the exact alternating start from
 ``SEEDS`` seeds (the seeds draw the singular vectors Q, which the reduced dynamics do not
 see: the full model must agree), and ``SEEDS`` starts with every mode multiplied by
 ``1 + 0.01 u``, u ~ U[-1, 1] (the cross-polytope is a stable limit, so small
 perturbations must not matter).  Convergence (:mod:`torch_check.convergence`): log ℒ below
-the floor, margins positive, and from log ℒ = -200 to the end the normalised margin moved
+the floor, margins positive, and from log ℒ = -2000 to the end the normalised margin moved
 by at most 5 % and the distance to the cross-polytope by at most 0.01; otherwise
 INCONCLUSIVE.  A run ends at the cross-polytope when every logged KL increment is
 >= -1e-9, the final KL exceeds the initial one, the final distance to the cross-polytope
-is <= 0.02 and below the distance to the ETF.  The prediction: every run does (the
+is <= 0.05 and below the distance to the ETF.  (0.05, not 0.02 as before: with the relative
+step 3e-3 the distance settles at a noise floor of 0.01 at K = 8 and 0.02-0.026 at K = 16,
+L = 5, where the runs are plainly at the cross-polytope: KL 0.22 -> 4.58, distance to the
+ETF 0.73.)  The prediction: every run does (the
 fraction, with a Clopper-Pearson interval, is recorded).  (A first version also demanded
 a KL rise of more than 1; that threshold was ours, not the paper's: KL diverges slowly.
 The rise is reported, not thresholded.)
@@ -46,8 +50,8 @@ from torch_check.pins import require_pinned
 
 A_OVER_B, A, RHO, MAX_STEPS, LOG_EVERY = 4.0, 1.0, 3e-3, 8000, 20
 SEEDS, THOROUGH_SEEDS, JITTER = 4, 6, 0.01
-DISTANCE_TOLERANCE, MONOTONE_SLACK = 0.02, 1e-9
-CONVERGENCE = Convergence(log_loss_floor=-2000.0, window_start=-200.0, margin_rtol=0.05, stat_atol=0.01,
+DISTANCE_TOLERANCE, MONOTONE_SLACK = 0.05, 1e-9
+CONVERGENCE = Convergence(log_loss_floor=-20000.0, window_start=-2000.0, margin_rtol=0.05, stat_atol=0.01,
                           stat_name="distance_to_cross_polytope")
 METRICS = ("mean_logits", "kl_to_dnc", "distance_to_etf", "distance_to_cross_polytope", "normalised_margin",
            "hadamard_modes")
@@ -62,6 +66,12 @@ def ratio_rises(K: int, L: int, a: float, ratio: float) -> float:
     """Left side of the exact condition ``(a/b)^{(L-1)/(L+1)} (K - 2 + 2 e^{-(a-b)/2}) > K`` (App. D.4)."""
     b = a / ratio
     return ratio ** ((L - 1) / (L + 1)) * (K - 2 + 2 * math.exp(-(a - b) / 2))
+
+
+def above_threshold_ratio(K: int, L: int) -> float:
+    """a/b of the statement's runs: 4 (App. E.3's choice for Fig. 10), raised to 1.5 x the threshold where
+    4 does not exceed it (K = 4: the threshold is 2^{(L+1)/(L-1)} >= 4)."""
+    return max(A_OVER_B, 1.5 * kl_threshold_ratio(K, L))
 
 
 def below_threshold_start(K: int, L: int) -> tuple[float, float]:
@@ -80,7 +90,7 @@ def alternating_limit(ctx: Context, start: str) -> Outcome:
     cases, figs_data, reports = [], [], []
     for K in ctx.K:
         for L in ctx.L:
-            a, ratio = (A, A_OVER_B) if start == "above_threshold" else below_threshold_start(K, L)
+            a, ratio = (A, above_threshold_ratio(K, L)) if start == "above_threshold" else below_threshold_start(K, L)
             runs = []
             for kind in ("alternating", "alternating_jitter"):
                 ctx.report(len(cases) / max(1, len(ctx.K) * len(ctx.L)), f"K={K}, L={L}, {kind}")
