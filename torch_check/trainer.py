@@ -23,6 +23,8 @@ names the member, step and step size); reports never see NaNs.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import json
 import math
 from dataclasses import asdict, dataclass, field
@@ -54,10 +56,29 @@ __all__ = [
     "batched_loss",
     "batched_log_loss",
     "train",
+    "step_hook",
 ]
 
 
 MIN_LOSS = {"float64": 1e-200, "float32": 1e-30}  # members freeze below this loss (range of the dtype)
+HOOK_EVERY = 50  # steps between calls of the step hook
+
+_STEP_HOOK: contextvars.ContextVar = contextvars.ContextVar("torch_check_step_hook", default=None)
+
+
+@contextlib.contextmanager
+def step_hook(fn):
+    """Call ``fn()`` every ``HOOK_EVERY`` steps of every :func:`train` inside the block.
+
+    A check passes its time-budget test here (``lambda: ctx.check_budget(...)``): an
+    exception raised by ``fn`` (``BudgetExhausted``) stops the training and propagates, so
+    the check ends INCONCLUSIVE within the budget instead of after the run.
+    """
+    token = _STEP_HOOK.set(fn)
+    try:
+        yield
+    finally:
+        _STEP_HOOK.reset(token)
 
 
 class TrainingDiverged(ValueError):
@@ -420,8 +441,11 @@ def train(
         bar = Progress(transient=True)
         task = bar.add_task("training", total=cfg.steps)
         bar.start()
+    hook = _STEP_HOOK.get()
     try:
         for k in range(cfg.steps + 1):
+            if hook is not None and k % HOOK_EVERY == 0:
+                hook()
             Z = batched_logits(factor_views())
             log_loss = batched_log_loss(Z, labels, gather_index, own_mask)
             if not bool(torch.all(torch.isfinite(log_loss) | (log_loss == -math.inf))):

@@ -6,6 +6,7 @@
   (:mod:`torch_check.pins`).  Its control is the set of plausible wrong definitions
   (σ² in the effective rank, ||Zbar|| in the margin, reversed KL, no centring ...), which
   the same pins must reject.
+- :func:`budgeted`: decorator for check functions; the time budget is tested inside training.
 - :func:`sweep_outcome`: the Outcome of one or more :func:`torch_check.sweeps.trend_sweep`
   results (undecided if a run did not converge, refuted with the test's numbers), with a
   figure of the means and their bootstrap intervals.
@@ -19,7 +20,22 @@ from ncdepth.registry import Check, Context, Level, Outcome, Part
 from reports.figures import render
 from torch_check.pins import PIN_TOLERANCE, VARIANTS, pin_table, require_pinned
 
-__all__ = ["measurement_part", "pins_check", "convergence_summary", "sweep_outcome"]
+__all__ = ["measurement_part", "pins_check", "convergence_summary", "sweep_outcome", "budgeted"]
+
+
+def budgeted(fn):
+    """Decorate a check function: every training step loop inside it tests the check's time budget
+    (every 50 steps, :func:`torch_check.trainer.step_hook`), so a long run ends INCONCLUSIVE on time."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(ctx: Context, **kw):
+        from torch_check.trainer import step_hook
+
+        with step_hook(lambda: ctx.check_budget("during training")):
+            return fn(ctx, **kw)
+
+    return wrapper
 
 _TEXT = {
     "mean_logits": "the class means of the logits",

@@ -41,7 +41,7 @@ import numpy as np
 
 from ncdepth.registry import Check, Claim, Context, Domain, Level, Outcome, Part, Serves
 from reports.figures import render
-from theorems.experiments._common import measurement_part, pins_check
+from theorems.experiments._common import budgeted, measurement_part, pins_check
 from torch_check import stats
 from torch_check.convergence import Convergence, assess
 from torch_check.evidence import seeds_from
@@ -84,6 +84,7 @@ def below_threshold_start(K: int, L: int) -> tuple[float, float]:
     return max(10.0, 2 * a), ratio
 
 
+@budgeted
 def alternating_limit(ctx: Context, start: str) -> Outcome:
     pins = require_pinned(METRICS)
     m = THOROUGH_SEEDS if ctx.thorough else SEEDS

@@ -33,7 +33,7 @@ import numpy as np
 
 from ncdepth.registry import Check, Claim, Context, Domain, Level, Outcome, Part, Serves
 from reports.figures import render
-from theorems.experiments._common import measurement_part, pins_check
+from theorems.experiments._common import budgeted, measurement_part, pins_check
 from torch_check.convergence import Convergence
 from torch_check.evidence import seeds_from
 from torch_check.experiments import random_init_converged
@@ -56,6 +56,7 @@ def placebo_depth(depths) -> int:
     return Ls[len(Ls) // 2]
 
 
+@budgeted
 def rank_trend_in_depth(ctx: Context, design: str) -> Outcome:
     pins = require_pinned(METRICS)
     n = 1

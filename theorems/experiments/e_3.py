@@ -44,7 +44,7 @@ import numpy as np
 
 from ncdepth.registry import Check, Claim, Context, Domain, Level, Outcome, Part, Serves
 from reports.figures import render
-from theorems.experiments._common import measurement_part, pins_check
+from theorems.experiments._common import budgeted, measurement_part, pins_check
 from torch_check import metrics, stats
 from torch_check.convergence import Convergence
 from torch_check.evidence import seeds_from
@@ -130,6 +130,7 @@ def _outcome(cases: list[dict], evidence: dict, title: str) -> Outcome:
     return Outcome.refuted(bad["counterexample"], evidence, figures=figs)
 
 
+@budgeted
 def generic_structures(ctx: Context, stage: str) -> Outcome:
     pins = require_pinned(METRICS)
     m = GENERIC_THOROUGH_SEEDS if ctx.thorough else GENERIC_SEEDS
@@ -157,6 +158,7 @@ def generic_structures(ctx: Context, stage: str) -> Outcome:
     return _outcome(cases, evidence, f"E-3: generic starts, rank-2 runs ({stage})")
 
 
+@budgeted
 def forced_rank2(ctx: Context, stage: str) -> Outcome:
     pins = require_pinned(METRICS)
     m = FORCED_THOROUGH_SEEDS if ctx.thorough else FORCED_SEEDS

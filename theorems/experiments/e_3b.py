@@ -47,7 +47,7 @@ import numpy as np
 
 from ncdepth.registry import Check, Claim, Context, Domain, Level, Outcome, Part, Serves
 from reports.figures import render
-from theorems.experiments._common import measurement_part, pins_check
+from theorems.experiments._common import budgeted, measurement_part, pins_check
 from theorems.experiments.e_3 import CONVERGENCE, GENERIC_SCALE, GENERIC_SEEDS, GENERIC_THOROUGH_SEEDS, MAX_STEPS, RHO
 from torch_check import metrics, stats
 from torch_check.convergence import Convergence
@@ -183,6 +183,7 @@ def _case(ctx, K, L, r, seeds, reference, salt) -> dict:
     return case
 
 
+@budgeted
 def generic_margins(ctx: Context, reference: str) -> Outcome:
     pins = require_pinned(METRICS)
     m = GENERIC_THOROUGH_SEEDS if ctx.thorough else GENERIC_SEEDS
@@ -203,6 +204,7 @@ def generic_margins(ctx: Context, reference: str) -> Outcome:
     return _decide(cases, evidence, reference)
 
 
+@budgeted
 def forced_margins(ctx: Context, reference: str) -> Outcome:
     pins = require_pinned(METRICS)
     pairs = ctx.KL_pairs()

@@ -36,7 +36,7 @@ import numpy as np
 
 from ncdepth.registry import Check, Claim, Context, Domain, Level, Outcome, Part, Serves
 from reports.figures import render
-from theorems.experiments._common import measurement_part, pins_check
+from theorems.experiments._common import budgeted, measurement_part, pins_check
 from torch_check import stats
 from torch_check.evidence import seeds_from
 from torch_check.experiments import hadamard_runs
@@ -69,6 +69,7 @@ def _start(kind: str, K: int) -> tuple[str, float]:
     raise ValueError(f"unknown start {kind!r}")
 
 
+@budgeted
 def rich_get_richer(ctx: Context, design: str, start: str) -> Outcome:
     pins = require_pinned(METRICS)
     Ls = sorted(ctx.L)

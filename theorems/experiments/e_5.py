@@ -24,7 +24,7 @@ import numpy as np
 
 from ncdepth.registry import Check, Claim, Context, Domain, Level, Outcome, Part, Serves
 from reports.figures import render
-from theorems.experiments._common import measurement_part, pins_check
+from theorems.experiments._common import budgeted, measurement_part, pins_check
 from torch_check.convergence import Convergence
 from torch_check.evidence import seeds_from
 from torch_check.experiments import random_init_converged
@@ -42,6 +42,7 @@ ALPHA = DEFAULT_ALPHA
 METRICS = ("mean_logits", "effective_rank", "normalised_margin")
 
 
+@budgeted
 def rank_trend_in_width(ctx: Context, design: str) -> Outcome:
     pins = require_pinned(METRICS)
     m = THOROUGH_SEEDS if ctx.thorough else SEEDS

@@ -41,7 +41,7 @@ import numpy as np
 
 from ncdepth.registry import Check, Claim, Context, Domain, Level, Outcome, Part, Serves
 from reports.figures import render
-from theorems.experiments._common import measurement_part, pins_check, sweep_outcome
+from theorems.experiments._common import budgeted, measurement_part, pins_check, sweep_outcome
 from torch_check import stats
 from torch_check.convergence import Convergence
 from torch_check.evidence import seeds_from
@@ -84,6 +84,7 @@ def _depth_grid(ctx: Context) -> list[int]:
     return sorted(ctx.L)
 
 
+@budgeted
 def rank_falls_with_depth(ctx: Context, design: str) -> Outcome:
     pins = require_pinned(METRICS)
     Ls = _depth_grid(ctx)
@@ -106,6 +107,7 @@ def rank_falls_with_depth(ctx: Context, design: str) -> Outcome:
                          xlabel="depth L", keys=("K",), hlines=[(math.log2(K), "--") for K in ctx.K])
 
 
+@budgeted
 def deepest_limit(ctx: Context, limit) -> Outcome:
     """The deepest depth's mean erank: its bootstrap interval must meet ``limit`` ± LIMIT_BAND."""
     pins = require_pinned(METRICS)
@@ -139,6 +141,7 @@ def deepest_limit(ctx: Context, limit) -> Outcome:
                            evidence)
 
 
+@budgeted
 def rank_rises_with_scale(ctx: Context, design: str) -> Outcome:
     pins = require_pinned(METRICS)
     scales = THOROUGH_SCALES if ctx.thorough else SCALES

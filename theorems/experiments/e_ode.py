@@ -31,13 +31,13 @@ from __future__ import annotations
 import numpy as np
 from scipy.integrate import solve_ivp
 
-from ncdepth.registry import Check, Claim, Context, Domain, Level, Outcome, Part
+from ncdepth.registry import Check, Claim, Context, Domain, Level, Outcome, Part, Serves
 from numerics.reduced_flow import layer_rhs, reduced_rhs
 from reports.figures import render
 from torch_check.evidence import seeds_from
 from torch_check.experiments import hadamard_gd_trajectories
 from torch_check.pins import require_pinned
-from theorems.experiments._common import measurement_part, pins_check
+from theorems.experiments._common import budgeted, measurement_part, pins_check
 
 TOLERANCE = 1e-2  # relative error at the smallest step size
 MIN_HALVING_GAIN = 1.5  # error(η) / error(η/2) for every halving (first order: ≈ 2)
@@ -57,6 +57,7 @@ def reduced_flow_at(lam0: np.ndarray, L_flow: int, taus: np.ndarray) -> np.ndarr
     return sol.y.T
 
 
+@budgeted
 def gd_tracks_reduced_flow(ctx: Context, ode_depth) -> Outcome:
     """Train with several step sizes; compare with the reduced flow of depth ``ode_depth``."""
     pins = require_pinned(METRICS)
@@ -120,6 +121,7 @@ def layer_flow_at(s0: np.ndarray, n: int, times: np.ndarray) -> np.ndarray:
     return np.prod(sol.y.T.reshape((len(times),) + shape), axis=1)[:, 1:] / np.sqrt(n)
 
 
+@budgeted
 def unbalanced_gd_tracks_layer_flow(ctx: Context, predicted_flow: str) -> Outcome:
     """Unbalanced Hadamard starts: GD vs the per-layer flow (statement) or the balanced flow (control)."""
     pins = require_pinned(METRICS)
@@ -195,6 +197,8 @@ CLAIM = Claim(
                          "accept it would not test Eq. 6"),
             covers=("tracking",), method="two independent routes (torch autograd, scipy)",
             K=(4,), L=(3,), thorough_K=(4, 8), thorough_L=(2, 3, 5),
+            serves=Serves(K_max=32, L_max=8, what="fixed-step float64 GD, d = K + 2, three or four step sizes",
+                          cost="K (dense d x d factors) and L"),
         ),
         Check(
             name="unbalanced_gd_vs_layer_flow", level=Level.EMPIRICAL, fn=unbalanced_gd_tracks_layer_flow,
@@ -209,6 +213,8 @@ CLAIM = Claim(
                          "shortcut, and only the per-layer flow of Thm 4.2 should match"),
             covers=("tracking",), method="two independent routes (torch autograd, scipy)",
             K=(4,), L=(3,), thorough_K=(4, 8), thorough_L=(2, 3, 5),
+            serves=Serves(K_max=32, L_max=8, what="fixed-step float64 GD, d = K + 2, three or four step sizes",
+                          cost="K (dense d x d factors) and L"),
         ),
         pins_check(METRICS),
     ),
