@@ -30,7 +30,10 @@ that never meets it makes the check INCONCLUSIVE).
   interval lies entirely outside 2 ± 0.5, so noisy data would accept both (UNSOUND).
   Needs K >= 8 (at K = 4, log2 K = 2).
 - ``scale_sweep``: the trend in the initial norm s ∈ {0.01, 0.1, 1, 10} at L = 4, same
-  test (rises).  Control: placebo, every run at s = 1.
+  test (rises).  Control: placebo, every run at s = 1.  Served for L >= 2 and K >= 8 only:
+  at L = 1 the rank is K - 1 at every scale (T4.4: DNC is the only stable direction), which
+  is the theory's prediction, not a counterexample (a first stranger's run at K = 4, L = 1
+  reported a false FAIL).
 """
 
 from __future__ import annotations
@@ -226,7 +229,10 @@ CLAIM = Claim(
             control_why=("larger starts also start with larger losses' gradients and take fewer steps; a trend could "
                          "come from that budget or from the seeds; at one scale the same test must find nothing"),
             K=(16,), L=(4,), thorough_K=(8, 16), thorough_L=(3, 4, 6),
-            serves=Serves(K_max=32, L_max=12, what="batched float64 Hadamard training to convergence",
+            serves=Serves(K_min=8, K_max=32, L_min=2, L_max=12,
+                          what=("batched float64 Hadamard training to convergence; L >= 2 (at L = 1 DNC is the only "
+                                "stable direction, T4.4, so the rank is K-1 at every scale) and K >= 8 (at K = 4 the "
+                                "Hadamard ranks are 2 and 3 only)"),
                           cost="K and L (d = K)"),
             covers=("scale_trend",), method="permutation test, fixed-scale placebo",
         ),
