@@ -225,3 +225,197 @@ def test_results_saved_with_configuration(tmp_path):
     data = np.load(npz)
     assert data["logits"].shape == (2, 1, 3, 3) and "metric_effective_rank" in data
     assert np.all(np.isfinite(data["loss"]))
+
+
+# ------------------------------------------------------------------- log-loss marks (trainer)
+def test_log_loss_marks_record_the_first_crossing():
+    K, n, d, L = 4, 1, 6, 2
+    init = [gaussian_factors(K, n, d, L, 0.8, s) for s in range(3)]
+    cfg = TrainConfig(K=K, n=n, d=d, L=L, steps=400, step="adaptive", lr=5e-3, log_every=1,
+                      log_loss_marks=(-5.0, 1e9))
+    r = train(cfg, init, with_metrics=False)
+    m = r.at_mark(-5.0)
+    for b in range(3):
+        k = int(np.argmax(r.log_loss[:, b] < -5.0))  # log_every=1: every step is a snapshot
+        assert m["step"][b] == r.steps[k]
+        np.testing.assert_array_equal(m["logits"][b], r.logits[k, b])
+        assert m["log_loss"][b] == r.log_loss[k, b]
+    assert np.all(r.at_mark(1e9)["step"] == 0)  # already below at the start
+    with pytest.raises(KeyError, match="not requested"):
+        r.at_mark(-7.0)
+    never = train(TrainConfig(K=K, n=n, d=d, L=L, steps=5, lr=1e-6, log_loss_marks=(-50.0,)), init, with_metrics=False)
+    assert np.all(never.at_mark(-50.0)["step"] == -1) and np.all(np.isnan(never.at_mark(-50.0)["logits"]))
+
+
+# ------------------------------------------------------------------------------ statistics
+from torch_check import stats  # noqa: E402
+from torch_check.convergence import Convergence, assess, train_converged  # noqa: E402
+
+
+def test_binomial_intervals_against_closed_forms():
+    # k = 0: the Clopper-Pearson upper bound is 1 - (α/2)^{1/n}; k = n: the lower bound is (α/2)^{1/n}
+    lo, hi = stats.clopper_pearson(0, 10)
+    assert lo == 0.0 and hi == pytest.approx(1 - 0.025 ** 0.1, rel=1e-12)
+    lo, hi = stats.clopper_pearson(10, 10)
+    assert hi == 1.0 and lo == pytest.approx(0.025 ** 0.1, rel=1e-12)
+    # Wilson at k = n/2: symmetric about 1/2, half-width z sqrt(1/(4n) + z²/(4n²)) / (1 + z²/n)
+    z = 1.959963984540054
+    lo, hi = stats.wilson(5, 10)
+    half = z * math.sqrt(0.25 / 10 + z * z / 400) / (1 + z * z / 10)
+    assert lo == pytest.approx(0.5 - half, rel=1e-9) and hi == pytest.approx(0.5 + half, rel=1e-9)
+    p = stats.proportion(3, 8)
+    assert p["fraction"] == 3 / 8 and p["interval"][0] < 3 / 8 < p["interval"][1]
+    with pytest.raises(ValueError):
+        stats.clopper_pearson(5, 4)
+
+
+def test_two_sample_permutation_test_is_exact_on_small_groups():
+    rng = np.random.default_rng(0)
+    a, b = [3.0, 4.0, 5.0], [0.0, 1.0, 2.0]
+    r = stats.two_sample_test(a, b, rng, alternative="greater")
+    assert r["n_splits"] == 20 and r["p_value"] == pytest.approx(1 / 20)  # only the observed split is as extreme
+    r2 = stats.two_sample_test(a, b, rng, alternative="two-sided")
+    assert r2["p_value"] == pytest.approx(2 / 20)
+    r3 = stats.two_sample_test(b, a, rng, alternative="greater")
+    assert r3["p_value"] == pytest.approx(1.0) and not r3["significant"]
+
+
+def test_trend_test_finds_a_trend_and_not_its_absence():
+    rng = np.random.default_rng(1)
+    levels = np.repeat([1, 2, 4, 6], 6)
+    falling = 7.0 - levels + 0.3 * rng.standard_normal(levels.size)
+    r = stats.trend_test(levels, falling, "falls", rng, n_perm=5000)
+    assert r["significant"] and r["spearman_rho"] < -0.9 and r["p_value"] == pytest.approx(1 / 5001)
+    assert r["effect_interval"][0] > 4.0
+    assert not stats.trend_test(levels, falling, "rises", rng, n_perm=5000)["significant"]
+    null_p = [stats.trend_test(levels, rng.standard_normal(levels.size), "falls", rng, n_perm=400)["p_value"]
+              for _ in range(60)]
+    assert 0.2 < np.mean(null_p) < 0.8  # p-values of the null spread over (0, 1)
+    assert stats.interval_meets_band([3.9, 4.3], 4.0, 0.5) and not stats.interval_meets_band([2.9, 3.2], 4.0, 0.5)
+
+
+# ----------------------------------------------------------------------------- convergence
+def test_assess_flags_each_condition():
+    K, n = 3, 1
+    crit = Convergence(log_loss_floor=-10.0, window_start=-1.0, margin_rtol=0.05, stat_atol=0.1, stat_name="erank")
+    Z = 5.0 * etf(K)
+    Zmoved = 5.0 * (etf(K) + 0.3 * np.diag([1.0, -1.0, 0.0]))
+    rep = assess(crit, np.stack([Z, Z, Zmoved, Z]), np.stack([Z, Zmoved, Z, np.full_like(Z, np.nan)]),
+                 np.array([-20.0, -20.0, -20.0, -20.0]), K, n)
+    flags = [r["converged"] for r in rep["runs"]]
+    assert flags == [True, False, False, False] and rep["converged"] == 1 and not rep["all_converged"]
+    rep2 = assess(crit, np.stack([Z]), np.stack([Z]), np.array([-5.0]), K, n)
+    assert not rep2["runs"][0]["reached_floor"] and not rep2["all_converged"]
+    bad = np.array([[-1.0, 0, 0], [0, 1.0, 0], [0, 0, 1.0]])  # class 0 misclassified
+    assert not assess(crit, bad[None], bad[None], np.array([-20.0]), K, n)["runs"][0]["positive_margin"]
+    with pytest.raises(ValueError, match="window"):
+        Convergence(log_loss_floor=-10.0, window_start=-20.0, margin_rtol=0.05)
+    with pytest.raises(ValueError, match="unknown statistic"):
+        Convergence(log_loss_floor=-10.0, window_start=-1.0, margin_rtol=0.05, stat_atol=0.1, stat_name="nope")
+
+
+def test_train_converged_trains_only_the_unconverged_on():
+    K, n, d, L = 4, 1, 6, 2
+    init = [gaussian_factors(K, n, d, L, 1.0, s) for s in range(3)]
+    crit = Convergence(log_loss_floor=-20.0, window_start=-2.0, margin_rtol=1e-6, stat_atol=0.1, stat_name="erank",
+                       extra_decades=2, lazy_rho=1e-2, stage_steps=300)
+    cfg = TrainConfig(K=K, n=n, d=d, L=L, steps=2000, step="adaptive", lr=3e-3)
+    t = train_converged(cfg, init, list(range(3)), crit)
+    rep = t["convergence"]
+    assert len(rep["stages"]) == 3 and rep["stages"][0]["floor"] == -20.0 and rep["stages"][2]["floor"] == -2000.0
+    assert rep["stages"][1]["train_config"]["lr"] == 1e-2 and rep["stages"][1]["train_config"]["log_loss_floor"] == -200.0
+    # a margin tolerance of 1e-6 per decade is not met: every run is reported unconverged, none silently passes
+    assert rep["converged"] == 0 and not rep["all_converged"]
+    loose = Convergence(log_loss_floor=-20.0, window_start=-2.0, margin_rtol=0.2, extra_decades=2, stage_steps=300)
+    t2 = train_converged(cfg, init, list(range(3)), loose)
+    assert t2["convergence"]["all_converged"] and np.all(t2["final_log_loss"] < -20.0)
+
+
+# ------------------------------------------------------------------------------ metric pins
+from torch_check import pins  # noqa: E402
+
+
+def test_every_metric_matches_its_exact_pins():
+    rows = pins.pin_table("paper")
+    assert rows and all(r["match"] for r in rows), [r for r in rows if not r["match"]]
+    assert {r["metric"] for r in rows} == set(pins.METRICS)
+
+
+def test_pins_tell_every_wrong_definition_apart():
+    rows = pins.pin_table("variant")
+    told_apart = {r["metric"] for r in rows if not r["match"]}
+    assert told_apart == set(pins.METRICS)
+
+
+def test_pins_catch_planted_metric_bugs(monkeypatch):
+    """Plausible slips in the metrics, each caught by require_pinned (independent sympy values)."""
+    def sq_erank(s, rel_floor=1e-12):
+        s = np.asarray(s, float)
+        s = s[s > rel_floor * s.max()] ** 2
+        p = s / s.sum()
+        return float(np.exp(-np.sum(p * np.log(p))))
+
+    bugs = {
+        "effective_rank": ("effective_rank", sq_erank),
+        "normalised_margin": ("normalised_margin",
+                              lambda Z, K, n: metrics.min_margin(np.asarray(Z) / np.linalg.norm(metrics.mean_logits(Z, K, n)),
+                                                                 class_labels(K, n))),
+        "kl_to_dnc": ("kl_to_dnc", lambda s, K: float(np.sum((lambda p: p * np.log((K - 1) * p))(
+            np.sort(s)[::-1][:K - 1] / np.sort(s)[::-1][:K - 1].sum())))),
+        "distance_to_etf": ("distance_to_etf",
+                            lambda Zb: float(np.linalg.norm(Zb / np.linalg.norm(Zb) - etf(Zb.shape[0]) / np.linalg.norm(etf(Zb.shape[0]))))),
+        "hadamard_modes": ("hadamard_modes", lambda Zb: np.diagonal(
+            metrics.fwht(metrics.fwht(Zb, axis=-2), axis=-1), axis1=-2, axis2=-1)[..., 1:] / np.sqrt(Zb.shape[-1])),
+        "mean_logits": ("mean_logits", lambda Z, K, n: np.asarray(Z, float).reshape(
+            np.shape(Z)[:-1] + (n, K)).mean(axis=-2)),
+        "centred": ("centred", lambda Zb: Zb),
+    }
+    for name, (attr, fake) in bugs.items():
+        with monkeypatch.context() as mp:
+            mp.setattr(metrics, attr, fake)
+            with pytest.raises(pins.MetricPinFailed):
+                pins.require_pinned(pins.METRICS)
+
+
+# ---------------------------------------------------------------------------- trend sweeps
+from torch_check.sweeps import trend_sweep  # noqa: E402
+
+
+def _fake_level(effect: float, converged: bool = True):
+    """A stand-in for training: value = 10 - effect * level + seed noise; convergence as given."""
+    def train_level(level, seeds):
+        noise = np.array([np.random.default_rng(s).normal(0, 0.3) for s in seeds])
+        rep = {"converged": len(seeds) if converged else len(seeds) - 1, "total": len(seeds),
+               "all_converged": converged, "largest_margin_change": 0.0, "largest_stat_change": 0.0,
+               "criterion": {"rule": "fake"}}
+        return {"effective_rank": 10 - effect * level + noise, "convergence": rep}
+    return train_level
+
+
+def test_trend_sweep_sees_the_effect_and_not_the_placebo():
+    rng = np.random.default_rng(3)
+    seeds = list(range(20))
+    kw = dict(levels=(1, 2, 4, 6), seeds=seeds, seeds_per_level=5, direction="falls", placebo_level=4)
+    real = trend_sweep(train_level=_fake_level(1.0), design="sweep", rng=rng, **kw)
+    assert real["holds"] and real["test"]["p_value"] < 0.01 and real["test"]["effect_interval"][0] > 0
+    placebo = trend_sweep(train_level=_fake_level(1.0), design="placebo", rng=rng, **kw)
+    assert placebo["holds"] is False and all(v["trained_at"] == 4 for v in placebo["per_label"].values())
+    flat = trend_sweep(train_level=_fake_level(0.0), design="sweep", rng=rng, **kw)
+    assert flat["holds"] is False
+    und = trend_sweep(train_level=_fake_level(1.0, converged=False), design="sweep", rng=rng, **kw)
+    assert und["holds"] is None and "convergence criterion" in und["undecided"]
+    with pytest.raises(ValueError):
+        trend_sweep(train_level=_fake_level(1.0), design="sweep", rng=rng, **dict(kw, seeds=seeds[:7]))
+
+
+def test_structure_summary_labels():
+    K = 6
+    angles = 2 * np.pi * np.arange(K) / K
+    G = np.stack([np.cos(angles), np.sin(angles)])
+    s = metrics.structure_summary(G.T @ G)
+    assert s["rank"] == 2 and s["label"] == metrics.STRUCTURES[0] and s["max_gap_deviation_rad"] < 1e-12
+    skew = np.concatenate([angles[:3], angles[3:] + 0.3])
+    G2 = np.stack([np.cos(skew), np.sin(skew)])
+    G2 -= G2.mean(axis=1, keepdims=True)
+    assert metrics.structure_summary(G2.T @ G2)["label"] == metrics.STRUCTURES[1]
+    assert metrics.structure_summary(etf(K))["label"] == metrics.STRUCTURES[3]

@@ -15,7 +15,18 @@ gradient descent (float64 by default).
 - :mod:`torch_check.metrics`: effective rank (Eq. 60), normalised margin, KL to DNC,
   distances to the ETF and the cross-polytope, Hadamard modes, Gram-factor angles.
 - :mod:`torch_check.experiments`: the cached runs behind the registry claims E-ODE, E-2,
-  E-3, E-3b, E-4, E-5, E-9, E-10 (modules ``theorems/exp_*.py``).
+  E-3, E-3b, E-4, E-5, E-9, E-10 (modules ``theorems/experiments/e_*.py``); the
+  ``*_converged`` runners train every run to the convergence criterion.
+- :mod:`torch_check.convergence`: when a run counts as converged (loss below a floor,
+  positive margins, normalised margin and the measured statistic stable over the last decade
+  of log-loss), staged training until it is (``train_converged``); undecided otherwise.
+- :mod:`torch_check.stats`: permutation tests (trend: Spearman's ρ with permuted level labels;
+  two-sample difference of means), bootstrap intervals, Clopper-Pearson / Wilson intervals,
+  the band rule for competing predictions.  Default α = 0.01, intervals at 95 %.
+- :mod:`torch_check.sweeps`: a sweep over a parameter with its fixed-level placebo and the
+  trend test (E-2, E-5, E-9).
+- :mod:`torch_check.pins`: every metric pinned to exact sympy values on known matrices, and
+  the plausible wrong definitions the pins tell apart; ``require_pinned`` guards each check.
 - ``python -m torch_check --scale ci|paper``: the sweeps of App. E, saved run by run.
 
 Paper scale on a GPU::

@@ -38,6 +38,9 @@ __all__ = [
     "distance_to_cross_polytope",
     "hadamard_modes",
     "feature_angles",
+    "circular_gaps",
+    "structure_summary",
+    "STRUCTURES",
 ]
 
 
@@ -167,3 +170,29 @@ def circular_gaps(angles: np.ndarray) -> np.ndarray:
     """Gaps between consecutive sorted angles, around the circle (sum 2π)."""
     a = np.sort(np.asarray(angles))
     return np.diff(np.concatenate([a, [a[0] + 2 * np.pi]]))
+
+
+STRUCTURES = ("rank 2, regular K-gon", "rank 2, not a K-gon", "rank 3", "rank >= 4")
+
+
+def structure_summary(Zbar: np.ndarray, rank_tol: float = 0.02, kgon_tol: float = 0.1) -> dict:
+    """Which structure a mean logit matrix has (for the fractions of E-3, E-3b, E-7).
+
+    ``rank``: singular values of ``M_K Zbar`` above ``rank_tol · σ_max``; the Gram-factor angles
+    of its rank-2 part, their gaps, the largest deviation from 2π/K and the angle spread
+    (largest minus smallest gap); ``label`` one of :data:`STRUCTURES` (a rank-2 matrix is a
+    regular K-gon when every gap is within ``kgon_tol`` radians of 2π/K).
+    """
+    K = Zbar.shape[-1]
+    sv = singular_values(centred(Zbar))
+    rank = int(np.sum(sv > rank_tol * sv.max()))
+    angles, residual = feature_angles(Zbar, rank=2)
+    gaps = circular_gaps(angles)
+    dev = float(np.max(np.abs(gaps - 2 * np.pi / K)))
+    if rank <= 2:
+        label = STRUCTURES[0] if dev <= kgon_tol else STRUCTURES[1]
+    else:
+        label = STRUCTURES[2] if rank == 3 else STRUCTURES[3]
+    return {"rank": rank, "effective_rank": effective_rank(sv), "rank2_residual": residual,
+            "gaps_over_2pi_by_K": (gaps / (2 * np.pi / K)).round(5).tolist(), "max_gap_deviation_rad": dev,
+            "angle_spread_rad": float(gaps.max() - gaps.min()), "label": label}

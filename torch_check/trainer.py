@@ -23,6 +23,8 @@ names the member, step and step size); reports never see NaNs.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import json
 import math
 from dataclasses import asdict, dataclass, field
@@ -54,10 +56,29 @@ __all__ = [
     "batched_loss",
     "batched_log_loss",
     "train",
+    "step_hook",
 ]
 
 
 MIN_LOSS = {"float64": 1e-200, "float32": 1e-30}  # members freeze below this loss (range of the dtype)
+HOOK_EVERY = 50  # steps between calls of the step hook
+
+_STEP_HOOK: contextvars.ContextVar = contextvars.ContextVar("torch_check_step_hook", default=None)
+
+
+@contextlib.contextmanager
+def step_hook(fn):
+    """Call ``fn()`` every ``HOOK_EVERY`` steps of every :func:`train` inside the block.
+
+    A check passes its time-budget test here (``lambda: ctx.check_budget(...)``): an
+    exception raised by ``fn`` (``BudgetExhausted``) stops the training and propagates, so
+    the check ends INCONCLUSIVE within the budget instead of after the run.
+    """
+    token = _STEP_HOOK.set(fn)
+    try:
+        yield
+    finally:
+        _STEP_HOOK.reset(token)
 
 
 class TrainingDiverged(ValueError):
@@ -184,11 +205,16 @@ def batched_logits(factors: Sequence[torch.Tensor]) -> torch.Tensor:
     return Z
 
 
-def _gap_lse(Z: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-    """``logsumexp_{c'≠c}(z_{c'} - z_c)`` for every sample: shape (B, N)."""
+def _gap_lse(Z: torch.Tensor, labels: torch.Tensor, index: torch.Tensor | None = None,
+             mask: torch.Tensor | None = None) -> torch.Tensor:
+    """``logsumexp_{c'≠c}(z_{c'} - z_c)`` for every sample: shape (B, N).
+
+    ``index``/``mask`` (the gather index and the own-class mask) may be passed in precomputed.
+    """
     B, K, N = Z.shape
-    own = Z.gather(1, labels.view(1, 1, N).expand(B, 1, N))
-    mask = torch.nn.functional.one_hot(labels, K).T.bool().unsqueeze(0)
+    own = Z.gather(1, labels.view(1, 1, N).expand(B, 1, N) if index is None else index)
+    if mask is None:
+        mask = torch.nn.functional.one_hot(labels, K).T.bool().unsqueeze(0)
     return torch.logsumexp((Z - own).masked_fill(mask, float("-inf")), dim=1)
 
 
@@ -212,12 +238,13 @@ def _log_softplus(x: torch.Tensor) -> torch.Tensor:
     return torch.where(small, series, direct)
 
 
-def batched_log_loss(Z: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+def batched_log_loss(Z: torch.Tensor, labels: torch.Tensor, index: torch.Tensor | None = None,
+                     mask: torch.Tensor | None = None) -> torch.Tensor:
     """``log ℒ`` per member, finite even when ℒ underflows (margins in the thousands).
 
     ``∇ log ℒ = ∇ℒ / ℒ``: the gradient of the loss normalised by the loss scale.
     """
-    return torch.logsumexp(_log_softplus(_gap_lse(Z, labels)), dim=1)
+    return torch.logsumexp(_log_softplus(_gap_lse(Z, labels, index, mask)), dim=1)
 
 
 # -------------------------------------------------------------------------- configuration
@@ -238,6 +265,7 @@ class TrainConfig:
     log_loss_floor: float | None = None  # the same in log ℒ (adaptive steps reach ℒ < 1e-308)
     log_every: int = 0  # 0: log only first and last step
     log_steps: tuple[int, ...] = ()
+    log_loss_marks: tuple[float, ...] = ()  # record each member's logits when its log ℒ first falls below
     weight_decay: float = 0.0  # λ of the optional ridge term (λ/2) Σ ||F_j||_F² (0: the paper's flow)
     diverge_factor: float = 1e3
     dtype: str = "float64"
@@ -272,6 +300,19 @@ class TrainResult:
     metrics: dict = field(default_factory=dict)
     final_factors: list | None = None
     wall_s: float = 0.0
+    marks: dict = field(default_factory=dict)
+
+    def at_mark(self, mark: float) -> dict:
+        """Logits (B, K, N), step (B,) and log ℒ (B,) of each member when its log ℒ first fell below ``mark``.
+
+        ``step`` is -1 (and the logits NaN) for a member that never got there.  The marks are
+        the ``TrainConfig.log_loss_marks`` (convergence windows, :mod:`torch_check.convergence`).
+        """
+        mark = float(mark)
+        if mark not in self.marks:
+            raise KeyError(f"log-loss mark {mark} was not requested (TrainConfig.log_loss_marks = "
+                           f"{self.config.log_loss_marks})")
+        return self.marks[mark]
 
     def final(self, name: str) -> np.ndarray:
         return self.metrics[name][-1]
@@ -283,6 +324,8 @@ class TrainResult:
         arrays = {"steps": self.steps, "time": self.time, "loss": self.loss, "logits": self.logits,
                   "log_time": self.log_time, "log_loss": self.log_loss}
         arrays.update({f"metric_{k}": v for k, v in self.metrics.items()})
+        for m, st in self.marks.items():
+            arrays.update({f"mark_{m:g}_{k}": v for k, v in st.items()})
         np.savez_compressed(path.with_suffix(".npz"), **arrays)
         meta = {"config": asdict(self.config), "seeds": [int(s) if isinstance(s, (int, np.integer)) else s
                                                          for s in self.seeds],
@@ -341,9 +384,20 @@ def train(
         if not np.all(np.isfinite(a)):
             raise ValueError(f"initial factor {j} has non-finite entries")
     device, dtype = pick_device(cfg.device), _dtype(cfg.dtype)
-    params = [torch.tensor(a, dtype=dtype, device=device, requires_grad=True) for a in stacked]
     B = stacked[0].shape[0]
+    # all factors of a member live in one flat row: norms, steps and updates are single ops
+    shapes = [tuple(a.shape[1:]) for a in stacked]
+    sizes = [r * c for r, c in shapes]
+    offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(int)
+    flat = torch.tensor(np.concatenate([a.reshape(B, -1) for a in stacked], axis=1), dtype=dtype, device=device,
+                        requires_grad=True)
+
+    def factor_views() -> list[torch.Tensor]:
+        return [flat[:, offsets[j]:offsets[j + 1]].view(B, *shapes[j]) for j in range(len(shapes))]
+
     labels = torch.as_tensor(class_labels(K, n), device=device)
+    gather_index = labels.view(1, 1, K * n).expand(B, 1, K * n)
+    own_mask = torch.nn.functional.one_hot(labels, K).T.bool().unsqueeze(0)
     log_t = torch.full((B,), -math.inf, dtype=dtype, device=device)
     active = torch.ones(B, dtype=torch.bool, device=device)
     schedule = _log_schedule(cfg)
@@ -355,7 +409,21 @@ def train(
         log_floor = max(log_floor, math.log(MIN_LOSS[cfg.dtype]))
     log_t_max = math.log(cfg.t_max) if cfg.t_max is not None else math.inf
     logs: dict[str, list] = {"steps": [], "log_time": [], "log_loss": [], "logits": []}
-    loss0 = None
+    loss0 = blow_up = None
+    mark_state = {float(m): {"logits": None, "step": torch.full((B,), -1, dtype=torch.long, device=device),
+                             "log_loss": torch.full((B,), math.nan, dtype=dtype, device=device)}
+                  for m in cfg.log_loss_marks}
+
+    def record_marks(k: int, log_loss: torch.Tensor, Z: torch.Tensor) -> None:
+        for m, st in mark_state.items():
+            new = (log_loss.detach() < m) & (st["step"] < 0)
+            if not bool(torch.any(new)):
+                continue
+            if st["logits"] is None:
+                st["logits"] = torch.full_like(Z.detach(), math.nan)
+            st["logits"] = torch.where(new[:, None, None], Z.detach(), st["logits"])
+            st["step"] = torch.where(new, torch.full_like(st["step"], k), st["step"])
+            st["log_loss"] = torch.where(new, log_loss.detach(), st["log_loss"])
 
     def record(k: int, log_loss: torch.Tensor, Z: torch.Tensor) -> None:
         logs["steps"].append(k)
@@ -373,10 +441,13 @@ def train(
         bar = Progress(transient=True)
         task = bar.add_task("training", total=cfg.steps)
         bar.start()
+    hook = _STEP_HOOK.get()
     try:
         for k in range(cfg.steps + 1):
-            Z = batched_logits(params)
-            log_loss = batched_log_loss(Z, labels)
+            if hook is not None and k % HOOK_EVERY == 0:
+                hook()
+            Z = batched_logits(factor_views())
+            log_loss = batched_log_loss(Z, labels, gather_index, own_mask)
             if not bool(torch.all(torch.isfinite(log_loss) | (log_loss == -math.inf))):
                 bad = int(torch.nonzero(~torch.isfinite(log_loss))[0])
                 raise TrainingDiverged(
@@ -384,7 +455,8 @@ def train(
                     "the step size is too large for gradient descent to follow gradient flow")
             if loss0 is None:
                 loss0 = log_loss.detach().clone()
-            blown = log_loss > torch.logaddexp(loss0, torch.zeros_like(loss0)) + math.log(cfg.diverge_factor)
+                blow_up = torch.logaddexp(loss0, torch.zeros_like(loss0)) + math.log(cfg.diverge_factor)
+            blown = log_loss > blow_up
             if bool(torch.any(blown)):
                 bad = int(torch.nonzero(blown)[0])
                 raise TrainingDiverged(
@@ -393,22 +465,24 @@ def train(
                     "is diverging; lower the step size")
             if k in schedule:
                 record(k, log_loss, Z)
+            if mark_state:
+                record_marks(k, log_loss, Z)
             active &= (log_loss.detach() >= log_floor) & (log_t < log_t_max)
             if k == cfg.steps or not bool(torch.any(active)):
                 if k not in schedule:
                     record(k, log_loss, Z)
                 break
             objective = log_loss if adaptive else batched_loss(Z, labels)
-            grads = list(torch.autograd.grad(objective.sum(), params))
+            (grad,) = torch.autograd.grad(objective.sum(), flat)
             with torch.no_grad():
                 if cfg.weight_decay:
                     scale = torch.exp(-log_loss) if adaptive else torch.ones_like(log_loss)
-                    grads = [g + cfg.weight_decay * scale[:, None, None] * p for g, p in zip(grads, params)]
-                gsq = sum(torch.sum(g * g, dim=(1, 2)) for g in grads)
+                    grad = grad + cfg.weight_decay * scale[:, None] * flat
+                gsq = torch.sum(grad * grad, dim=1)
                 if not bool(torch.all(torch.isfinite(gsq))):
                     raise TrainingDiverged(f"non-finite gradient at step {k} (lr={cfg.lr})")
                 if adaptive:
-                    psq = sum(torch.sum(p * p, dim=(1, 2)) for p in params)
+                    psq = torch.sum(flat * flat, dim=1)
                     eta = cfg.lr * torch.sqrt(psq / torch.clamp(gsq, min=1e-300))
                     log_dt = torch.log(eta) - log_loss  # model time of the step: η / ℒ
                     log_dt = torch.clamp(log_dt, max=math.log(cfg.lr_max))
@@ -422,8 +496,7 @@ def train(
                     eta = torch.where(cut, torch.exp(room + (log_loss if adaptive else 0.0)), eta)
                     log_dt = torch.minimum(log_dt, room)
                 eta = torch.where(active, eta, torch.zeros_like(eta))
-                for p, g in zip(params, grads):
-                    p -= eta[:, None, None] * g
+                flat -= eta[:, None] * grad
                 log_t = torch.where(active, torch.logaddexp(log_t, log_dt), log_t)
             if bar is not None:
                 if k % 10 == 0:
@@ -447,7 +520,11 @@ def train(
         config=cfg, seeds=list(seeds) if seeds is not None else list(range(B)),
         steps=np.asarray(logs["steps"]), time=np.exp(np.minimum(log_time, 700.0)),
         loss=np.exp(log_loss_arr), logits=logits, log_time=log_time, log_loss=log_loss_arr,
-        final_factors=[p.detach().cpu().numpy() for p in params] if keep_factors else None,
+        final_factors=[v.detach().cpu().numpy().copy() for v in factor_views()] if keep_factors else None,
+        marks={m: {"logits": (st["logits"].cpu().numpy() if st["logits"] is not None
+                              else np.full((B, K, K * n), np.nan)),
+                   "step": st["step"].cpu().numpy(), "log_loss": st["log_loss"].cpu().numpy()}
+               for m, st in mark_state.items()},
     )
     if with_metrics:
         result.metrics = compute_metrics(logits, K, n)
