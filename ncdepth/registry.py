@@ -332,6 +332,11 @@ class Check:
     (part ids of the claim; empty: the whole statement), ``for_all`` (non-empty, e.g.
     ``"all K, L"``, when its argument proves the part for every parameter, not only for
     the values it ran) and ``method`` (a few words for the scope, e.g. ``"exhaustive"``).
+
+    ``finding`` is non-empty when this check is known to REFUTE the (rebuilt) statement: it
+    says what was found.  The verdict is still computed (FAIL when the counterexample is
+    reproduced); the finding only lets pytest expect that FAIL (a strict xfail) and the
+    report name it, instead of the statement being adjusted until it passes.
     """
 
     name: str
@@ -354,6 +359,7 @@ class Check:
     covers: tuple[str, ...] = ()
     for_all: str = ""
     method: str = ""
+    finding: str = ""
 
     def __post_init__(self) -> None:
         if not re.fullmatch(r"[a-z0-9_]+", self.name):

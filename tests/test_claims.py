@@ -26,5 +26,10 @@ def test_claim_check(claim, check, profile):
     result = run_check(claim, check, RunOptions(profile=profile))
     if result.verdict == Verdict.SKIP:
         pytest.skip(result.message or "not applicable")
+    if check.finding:
+        # a declared refutation of the paper's (rebuilt) statement: it must reproduce, with its counterexample
+        assert result.verdict == Verdict.FAIL and result.counterexample, (
+            f"the declared finding no longer reproduces: {check.finding}\n{result.summary()}")
+        pytest.xfail(f"refuted (a finding, reproduced): {check.finding}")
     assert result.verdict == Verdict.PASS, result.summary()
     assert result.control["rejected"] is True
