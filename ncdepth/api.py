@@ -107,7 +107,7 @@ def verify(
     opts = options(K=K, L=L, levels=levels, profile=profile, seed=seed, examples=examples, budget_s=budget_s)
     if int(workers) < 1 or int(split) < 1:
         raise ValueError("workers and split must be at least 1")
-    store = ResultCache(cache_dir, read=True, write=True) if cache else None
+    store = ResultCache(cache_dir, read=bool(cache), write=bool(cache))
     results = run_claims(selected, opts, on_check_done=on_check_done, workers=int(workers), dask=dask,
                          cache=store, split=int(split))
     if report is not None:

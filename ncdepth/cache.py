@@ -298,6 +298,8 @@ class ResultCache:
     """Decided check results on disk, one JSON file per key; plus the last timing of each check."""
 
     def __init__(self, directory: Path | str | None = None, *, read: bool = True, write: bool = True):
+        """``read=False, write=False`` (``--no-cache``): results are neither reused nor stored; the
+        timings of the checks (which only order a parallel run) are still read and written."""
         self.directory = Path(directory) if directory is not None else default_cache_dir()
         self.read, self.write = read, write
         self.hits = 0
@@ -310,6 +312,8 @@ class ResultCache:
 
     def lookup(self, claim: Claim, check: Check, options, grid):
         """The cached result (marked ``cached=True``) or None; and the key to store under (None: unusable)."""
+        if not (self.read or self.write):
+            return None, None
         try:
             key, _, fresh = check_key(claim, check, options, grid)
         except Exception:  # noqa: BLE001 - a key we cannot compute is a cache miss, never a wrong hit
@@ -353,7 +357,7 @@ class ResultCache:
             return {}
 
     def record_timings(self, timings: dict[str, float]) -> None:
-        if not self.write or not timings:
+        if not timings:
             return
         from reports.builder import write_atomic
 

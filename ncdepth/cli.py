@@ -214,9 +214,8 @@ def _execution(args):
     dask = getattr(args, "dask", None)
     if dask is not None and workers > 1:
         raise UsageError("--workers and --dask exclude each other: the cluster's workers run the checks")
-    cache = None
-    if not getattr(args, "no_cache", False):
-        cache = ResultCache(getattr(args, "cache_dir", None))
+    use = not getattr(args, "no_cache", False)
+    cache = ResultCache(getattr(args, "cache_dir", None), read=use, write=use)
     return workers, dask, split, cache
 
 
@@ -296,7 +295,7 @@ def _run_and_report(claims: list[Claim], options: RunOptions, args, console: Con
                       f"{sum(r.elapsed_s for r in cr.checks if not r.cached):.1f}")
     console.print(table)
     n_cached = sum(r.cached for r in results_flat)
-    if cache is not None:
+    if cache.read or cache.write:
         if n_cached:
             console.print(f"cached: {n_cached} of {len(results_flat)} checks reused unchanged results from "
                           f"{cache.directory} (--no-cache reruns them)", highlight=False, markup=False)
@@ -305,7 +304,7 @@ def _run_and_report(claims: list[Claim], options: RunOptions, args, console: Con
                           highlight=False)
     run_info = {"command": "ncdepth " + " ".join(getattr(args, "argv", []) or [args.command]),
                 "elapsed_s": round(elapsed, 2), "workers": workers, "dask": str(dask) if dask else None,
-                "split": split, "cache": str(cache.directory) if cache is not None else None, "cached": n_cached}
+                "split": split, "cache": str(cache.directory) if cache.read else None, "cached": n_cached}
     written = write_report(results, options, out_dir, Path(args.json) if args.json else None, run=run_info)
     console.print("report: " + ", ".join(str(p) for p in written.values()), highlight=False)
     bad = [r for r in results_flat if r.verdict.is_failure
@@ -358,7 +357,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="run each splittable check (fuzz checks) as up to N tasks on chunks of its K (else L) "
                              "grid; the runner combines them (worst statement verdict, control rejected anywhere)")
         sp.add_argument("--no-cache", action="store_true",
-                        help="rerun every check; do not read or write the result cache")
+                        help="rerun every check; do not read or store results in the result cache")
         sp.add_argument("--cache-dir", default=None, metavar="PATH",
                         help="result cache folder (default: $NCDEPTH_CACHE_DIR, else .ncdepth-cache/ in the project)")
         if fuzz:

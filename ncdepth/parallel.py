@@ -32,6 +32,7 @@ import concurrent.futures as cf
 import multiprocessing
 import os
 import sys
+import threading
 import time
 import traceback
 import uuid
@@ -70,13 +71,20 @@ def _registry() -> dict[str, Claim]:
     return claims_by_id()
 
 
+# One check at a time per process: checks use process-global state (hypothesis, z3, sympy caches,
+# matplotlib), so a dask worker with several threads still runs them one after another.  Run several
+# worker processes (``dask worker --nworkers N --nthreads 1``) for parallelism.
+_ONE_AT_A_TIME = threading.Lock()
+
+
 def run_task(claim_id: str, check_name: str, options: RunOptions) -> tuple[CheckResult, str]:
     """Worker side: look the check up by id and name, run it, return (result, hash of its code)."""
     from .cache import code_hash
 
     claim = _registry()[claim_id]
     check = next(c for c in claim.checks if c.name == check_name)
-    result = run_check(claim, check, options)
+    with _ONE_AT_A_TIME:
+        result = run_check(claim, check, options)
     return result, code_hash(check)[0]
 
 
@@ -325,7 +333,7 @@ def execute(
                 continue
         pending.append(task)
 
-    # 2. longest first when running side by side (last run's timings), else declaration order
+    # 2. longest first when running side by side (the last run's timings), else declaration order
     if (workers > 1 or dask is not None) and cache is not None:
         known = cache.timings()
 

@@ -1,0 +1,42 @@
+"""``ncdepth verify --workers N`` against a serial run on the default profile: prints the ratio.
+
+    python benchmarks/bench_parallel.py                    # every claim, --workers 2
+    python benchmarks/bench_parallel.py --workers 2 --only T4.3 L-D.7 P-C.1
+
+Both runs bypass the result cache (--no-cache) and run as a user would (``python -m ncdepth
+verify``, worker start-up included).  The script then compares the two JSON reports: every
+check's verdict must agree, and every evidence and negative-control record must agree apart from
+wall-clock fields.  Target (issue 12): >= 1.6x with 2 workers on the 2-core reference machine.
+The pool starts the checks longest first, by the timings of the previous run (kept in the cache
+folder), so a second benchmark run balances better than the first.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from _runs import compare, tmpdir, verify
+
+
+def main() -> None:
+    p = argparse.ArgumentParser()
+    p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--only", nargs="+", default=None)
+    args = p.parse_args()
+    only = ["--only", *args.only] if args.only else []
+    work = tmpdir("ncdepth-bench-par-")
+    cache = ["--cache-dir", str(work / "cache")]
+    # timings for the longest-first order: a parallel run records them (as would an earlier run)
+    t_par, par, _ = verify([*only, "--no-cache", "--workers", str(args.workers)], work / "par")
+    t_ser, ser, _ = verify([*only, "--no-cache"], work / "ser")
+    verdicts, evidence = compare(ser, par)
+    n = sum(len(c["checks"]) for c in ser["claims"])
+    print(f"checks: {n}; serial {t_ser:.1f} s; --workers {args.workers} {t_par:.1f} s; "
+          f"ratio {t_ser / t_par:.2f}x")
+    print(f"verdicts differing: {len(verdicts)} {verdicts[:10]}")
+    print(f"evidence records differing (timings aside): {len(evidence)} {evidence[:10]}")
+    del cache
+
+
+if __name__ == "__main__":
+    main()
