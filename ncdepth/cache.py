@@ -83,16 +83,24 @@ def _digest(path: Path) -> tuple[str, float]:
     return hit[1], st.st_mtime
 
 
+_TREES: dict[Path, tuple[Path, ...]] = {}
+
+
 def forget_digests() -> None:
-    """Drop the memo of file hashes (called at the start of every run)."""
+    """Drop the memos of file hashes and folder listings (called at the start of every run)."""
     _DIGESTS.clear()
+    _TREES.clear()
+    _code_files_for_module.cache_clear()
+    _imports.cache_clear()
 
 
-def _tree(directory: Path) -> list[Path]:
-    if not directory.is_dir():
-        return []
-    return sorted(p for p in directory.rglob("*")
-                  if p.is_file() and "__pycache__" not in p.parts and p.suffix not in (".pyc", ".pyo"))
+def _tree(directory: Path) -> tuple[Path, ...]:
+    if directory not in _TREES:
+        _TREES[directory] = tuple(sorted(
+            p for p in directory.rglob("*")
+            if p.is_file() and "__pycache__" not in p.parts and p.suffix not in (".pyc", ".pyo"))
+        ) if directory.is_dir() else ()
+    return _TREES[directory]
 
 
 def _module_file(name: str) -> Path | None:
@@ -124,7 +132,16 @@ def _imports(path: Path) -> tuple[str, ...]:
     name = _module_name(path)
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     found: list[str] = []
-    for node in ast.walk(tree):
+
+    def statements(body):  # imports are statements: walk statement bodies only, not expressions
+        for node in body:
+            yield node
+            for attr in ("body", "orelse", "finalbody", "handlers", "cases"):
+                sub = getattr(node, attr, None)
+                if isinstance(sub, list):
+                    yield from statements(sub)
+
+    for node in statements(tree.body):
         if isinstance(node, ast.Import):
             found += [a.name for a in node.names]
         elif isinstance(node, ast.ImportFrom):

@@ -230,9 +230,16 @@ def connect_dask(address: Any):
     if isinstance(address, Client):
         return address, False
     try:
-        return Client(address, timeout="20s", set_as_default=False), True
+        client = Client(address, timeout="20s", set_as_default=False)
     except Exception as exc:  # noqa: BLE001 - OSError, TimeoutError, ValueError (bad address) ...
         raise DaskUnavailable(f"cannot reach the dask scheduler at {address!r}: {type(exc).__name__}: {exc}") from None
+    try:
+        client.wait_for_workers(1, timeout=60)
+    except Exception:  # noqa: BLE001 - TimeoutError
+        client.close()
+        raise DaskUnavailable(f"the dask scheduler at {address!r} has no workers (waited 60 s); start some with "
+                              f"`dask worker {address} --nworkers N --nthreads 1`") from None
+    return client, True
 
 
 # ----------------------------------------------------------------------------- execution
@@ -445,6 +452,10 @@ def _run_pool(tasks, workers, start, finish, verified, claim_check, progress, co
                 running.clear()
                 pool.shutdown(wait=False, cancel_futures=True)
                 pool = _pool(workers)
+    except BaseException:  # Ctrl-C, or an error here: do not wait for the running checks
+        for proc in list(getattr(pool, "_processes", {}).values()):
+            proc.terminate()
+        raise
     finally:
         for fut in running:
             fut.cancel()

@@ -198,7 +198,8 @@ def summary_counts(results: Sequence[ClaimResult]) -> dict[str, int]:
 def scope_counts(results: Sequence[ClaimResult]) -> dict[str, int]:
     counts = {c: 0 for c in CATEGORIES}
     for cr in results:
-        counts[cr.scope.category] = counts.get(cr.scope.category, 0) + 1
+        cat = cr.scope.category
+        counts[cat] = counts.get(cat, 0) + 1
     return counts
 
 
@@ -253,7 +254,7 @@ def _to_json(m: _Model) -> dict[str, Any]:
                 "depends_on": list(cr.claim.depends_on),
                 "ancestors": m.ancestors(cr.claim.id),
                 "used_by": m.used_by(cr.claim.id),
-                "scope": cr.scope.to_json(),
+                "scope": m.scopes[cr.claim.id].to_json(),
                 "provenance": {
                     "reference": cr.claim.reference,
                     "module": m.modules[cr.claim.id],
@@ -357,13 +358,13 @@ def _to_markdown(m: _Model) -> str:
     out += ["", "## Summary", "", "| claim | established scope | verdict | levels | title |", "|---|---|---|---|---|"]
     for cr in m.results:
         levels = ", ".join(sorted({r.level.value for r in cr.checks}))
-        out.append(f"| {cr.claim.id} | {cr.scope.headline} | {cr.verdict.value} | {levels} | {cr.claim.title} |")
+        out.append(f"| {cr.claim.id} | {m.scopes[cr.claim.id].headline} | {cr.verdict.value} | {levels} | {cr.claim.title} |")
     for cr in m.results:
         c = cr.claim
         out += ["", f"## {c.id}: {c.title} — {cr.verdict.value} ({m.category[c.id]})", "",
                 f"*{c.reference}*", "", f"> {c.statement}", "", f"$$ {c.latex} $$", "",
                 "**Established:**", ""]
-        sc = cr.scope
+        sc = m.scopes[c.id]
         out += [f"- {p.part.id}: {p.text}" + (f" — *{p.part.text}*" if len(sc.parts) > 1 else "") for p in sc.parts]
         out += [f"- not covered by any check: {u}" for u in sc.uncovered]
         out.append("")
@@ -569,15 +570,16 @@ def _claim_section(m: _Model, cr: ClaimResult) -> list[str]:
     cid = c.id
     present = set(m.by_id)
     cat = m.category[cid]
+    sc = m.scopes[cid]
     out = [f"<section class='claim' id='{e(cid)}'>",
            f"<h2>{e(cid)}: {inline_math(c.title)} {_cat_chip(cat)} {_verdict_badge(cr.verdict.value)}</h2>",
            f"<p><em>{inline_math(c.reference)}</em></p>",
            f"<div class='stmt'><p>{inline_math(c.statement)}</p>{_math_block(c.latex)}</div>",
            "<p><b>Established:</b></p><ul>" + "".join(
                f"<li>{_cat_chip(p.category)} <b>{e(p.part.id)}</b>: {e(p.text)}"
-               + (f"<br><small>{inline_math(p.part.text)}</small>" if len(cr.scope.parts) > 1 else "") + "</li>"
-               for p in cr.scope.parts)
-           + "".join(f"<li>not covered by any check: {inline_math(u)}</li>" for u in cr.scope.uncovered) + "</ul>"]
+               + (f"<br><small>{inline_math(p.part.text)}</small>" if len(sc.parts) > 1 else "") + "</li>"
+               for p in sc.parts)
+           + "".join(f"<li>not covered by any check: {inline_math(u)}</li>" for u in sc.uncovered) + "</ul>"]
     anc = m.ancestors(cid)
     out.append("<table class='prov'>"
                f"<tr><th>depends on</th><td>{_links(c.depends_on, present)}</td></tr>"
@@ -698,7 +700,7 @@ def _to_html(m: _Model) -> str:
     for cr in m.results:
         levels = ", ".join(sorted({r.level.value for r in cr.checks}))
         parts.append(f"<tr><td><a href='#{e(cr.claim.id)}'>{e(cr.claim.id)}</a></td>"
-                     f"<td>{_cat_chip(m.category[cr.claim.id])}</td><td>{e(cr.scope.headline)}</td>"
+                     f"<td>{_cat_chip(m.category[cr.claim.id])}</td><td>{e(m.scopes[cr.claim.id].headline)}</td>"
                      f"<td class='{cr.verdict.value}'>{cr.verdict.value}</td><td>{e(levels)}</td>"
                      f"<td>{inline_math(cr.claim.title)}</td></tr>")
     parts.append("</table></section>")

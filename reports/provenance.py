@@ -41,11 +41,8 @@ def module_path(claim: Claim) -> str:
 def check_source(check: Check) -> dict[str, Any]:
     """The check function: qualified name, file (relative to the project) and first line."""
     fn = inspect.unwrap(check.fn)
-    line = None
-    try:
-        line = inspect.getsourcelines(fn)[1]
-    except (TypeError, OSError):
-        pass
+    code = getattr(fn, "__code__", None)
+    line = code.co_firstlineno if code is not None else None  # the def line (or its first decorator)
     return {"function": f"{getattr(fn, '__module__', '?')}.{getattr(fn, '__qualname__', repr(fn))}",
             "path": relative(_source_file(fn)), "line": line}
 
