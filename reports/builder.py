@@ -444,7 +444,7 @@ figcaption{font-size:.85em;color:#555} details{margin:.3em 0} summary{cursor:poi
 .graphbox svg a{cursor:pointer}
 .focusnote span{display:none}
 .chip{display:inline-block;margin:.08em .1em;padding:0 .35em;border-radius:.25em;font-size:.8em;text-decoration:none;color:#222;white-space:nowrap}
-.matrix td{min-width:5em} .matrix td.claimcell{white-space:nowrap}
+.matrix{width:100%} .matrix td.claimcell{white-space:nowrap} .matrix .chip{font-size:.74em}
 table.ev{width:100%;table-layout:fixed} table.ev>tbody>tr>th{width:16em;font-weight:500;font-family:ui-monospace,monospace;font-size:.82em;overflow-wrap:anywhere}
 table.ev>tbody>tr>td{overflow-wrap:anywhere} div.scroll{overflow-x:auto;max-width:100%} .mathbox{overflow-x:auto}
 table.sub td,table.sub th{font-size:.82em;padding:.1em .35em} tr.more td{font-style:italic;color:#666}
@@ -509,7 +509,7 @@ def _matrix_section(m: _Model) -> list[str]:
     e = html.escape
     out = ["<section id='matrix'><h2>Evidence matrix</h2>",
            "<p>Claims × evidence levels; each cell lists that level's checks with their verdicts "
-           "(click one for its evidence).</p><table class='matrix'><tr><th>claim</th><th>scope</th>"
+           "(click one for its evidence).</p><div class='scroll'><table class='matrix'><tr><th>claim</th><th>scope</th>"
            + "".join(f"<th title='{e(LEVEL_NOTE.get(l.value, ''))}'>{e(l.value)}</th>" for l in m.levels) + "</tr>"]
     for cr in m.results:
         cid = cr.claim.id
@@ -525,7 +525,7 @@ def _matrix_section(m: _Model) -> list[str]:
                              f"{'<sup>c</sup>' if r.cached else ''}</a>")
             row.append(f"<td>{''.join(chips)}</td>")
         out.append("<tr>" + "".join(row) + "</tr>")
-    out.append("</table><p><small>✓ PASS · ✗ FAIL · ? INCONCLUSIVE · ⚠ UNSOUND · – SKIP · ! ERROR · "
+    out.append("</table></div><p><small>✓ PASS · ✗ FAIL · ? INCONCLUSIVE · ⚠ UNSOUND · – SKIP · ! ERROR · "
                "<sup>c</sup> reused from the result cache</small></p></section>")
     return out
 
