@@ -39,14 +39,15 @@ def checks(report: dict) -> dict[str, dict]:
 
 
 def compare(a: dict, b: dict) -> tuple[list[str], list[str]]:
-    """(checks whose verdicts differ, checks whose evidence or control record differs, timings aside)."""
+    """(checks whose verdicts differ, checks whose evidence, control record or figures differ, timings aside)."""
     ca, cb = checks(a), checks(b)
     verdicts = sorted(k for k in ca.keys() | cb.keys() if ca.get(k, {}).get("verdict") != cb.get(k, {}).get("verdict"))
     evidence = sorted(k for k in ca.keys() & cb.keys()
                       if json.dumps(strip_timing(ca[k]["evidence"]), sort_keys=True)
                       != json.dumps(strip_timing(cb[k]["evidence"]), sort_keys=True)
                       or json.dumps(strip_timing(ca[k]["negative_control"]), sort_keys=True)
-                      != json.dumps(strip_timing(cb[k]["negative_control"]), sort_keys=True))
+                      != json.dumps(strip_timing(cb[k]["negative_control"]), sort_keys=True)
+                      or ca[k].get("figures") != cb[k].get("figures"))
     return verdicts, evidence
 
 

@@ -68,6 +68,24 @@ def test_two_worker_processes_give_the_serial_results(serial):
 
 # dask's own threads draw from the `random` module while hypothesis generates in the worker thread
 @pytest.mark.filterwarnings("ignore::hypothesis.errors.HypothesisDeprecationWarning")
+def test_figures_survive_worker_processes_and_the_cache(tmp_path):
+    from theorems import claims_by_id
+
+    claim = claims_by_id()["T4.5"]
+    opts = RunOptions(levels=(Level.NUMERIC,))
+    serial = run_claims([claim], opts)[0]
+    parallel = run_claims([claim], opts, workers=2)[0]
+    cache = ResultCache(tmp_path)
+    run_claims([claim], opts, cache=cache)
+    cached = run_claims([claim], opts, cache=cache)[0]
+    figs = [(r.name, f.title, len(f.png)) for r in serial.checks for f in r.figures]
+    assert figs, "T4.5's numeric checks draw figures"
+    for other in (parallel, cached):
+        assert [(r.name, f.title, len(f.png)) for r in other.checks for f in r.figures] == figs
+        assert all(f.png.startswith(b"\x89PNG") for r in other.checks for f in r.figures)
+    assert all(r.cached for r in cached.checks)
+
+
 def test_dask_loopback_cluster_gives_the_serial_verdicts(serial):
     distributed = pytest.importorskip("distributed")
     from ncdepth import verify
