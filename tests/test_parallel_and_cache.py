@@ -249,3 +249,25 @@ def test_only_splittable_checks_are_split():
     assert axis == "K" and len(opts) == 4 and sorted(k for o in opts for k in o.K) == list(by["fuzz_norms"].K)
     assert all(o.L == tuple(by["fuzz_norms"].L) for o in opts)
     assert plan_chunks(claim, by["numeric_constructions"], RunOptions(), 4) == ([RunOptions()], "")
+
+
+@pytest.mark.filterwarnings("ignore::hypothesis.errors.HypothesisDeprecationWarning")
+def test_cli_runs_on_workers_and_on_a_dask_scheduler(capsys, tmp_path, serial):
+    distributed = pytest.importorskip("distributed")
+    expected = {(cr.claim.id, r.name): r.verdict.value for cr in serial for r in cr.checks}
+
+    def verdicts(path):
+        data = json.loads((path / "report.json").read_text())
+        return data, {(c["id"], ch["name"]): ch["verdict"] for c in data["claims"] for ch in c["checks"]}
+
+    assert cli.main(["verify", "--only", *CHEAP, "--workers", "2", "--no-cache", "--quiet", "--out", str(tmp_path / "w")]) == 0
+    data, got = verdicts(tmp_path / "w")
+    assert got == expected and data["run"]["workers"] == 2
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None,
+                                  host="127.0.0.1", protocol="tcp://") as cluster:
+        addr = cluster.scheduler_address
+        assert cli.main(["verify", "--only", *CHEAP, "--dask", addr, "--split", "2", "--no-cache", "--quiet",
+                         "--out", str(tmp_path / "d")]) == 0
+    data, got = verdicts(tmp_path / "d")
+    assert got == expected and data["run"]["dask"] == addr and data["run"]["split"] == 2
+    capsys.readouterr()
