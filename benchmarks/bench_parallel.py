@@ -22,16 +22,26 @@ def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--workers", type=int, default=2)
     p.add_argument("--only", nargs="+", default=None)
+    p.add_argument("--repeat", type=int, default=1,
+                   help="alternate serial and parallel runs this many times; the ratio of the fastest of each "
+                        "(on a shared machine the load changes between runs)")
     args = p.parse_args()
     only = ["--only", *args.only] if args.only else []
     work = tmpdir("ncdepth-bench-par-")
     cache = ["--cache-dir", str(work / "cache")]  # --no-cache: no results reused, but the timings are kept
-    t_ser, ser, _ = verify([*only, "--no-cache", *cache], work / "ser")
-    # the pool starts the longest checks first, by the timings the serial run recorded
-    t_par, par, _ = verify([*only, "--no-cache", *cache, "--workers", str(args.workers)], work / "par")
+    t_sers, t_pars = [], []
+    for i in range(args.repeat):
+        t_ser, ser, _ = verify([*only, "--no-cache", *cache], work / f"ser{i}")
+        # the pool starts the longest checks first, by the timings the serial run recorded
+        t_par, par, _ = verify([*only, "--no-cache", *cache, "--workers", str(args.workers)], work / f"par{i}")
+        t_sers.append(t_ser)
+        t_pars.append(t_par)
+        print(f"run {i + 1}: serial {t_ser:.1f} s, --workers {args.workers} {t_par:.1f} s, ratio {t_ser / t_par:.2f}x",
+              flush=True)
     verdicts, evidence = compare(ser, par)
     n = sum(len(c["checks"]) for c in ser["claims"])
-    print(f"checks: {n}; serial {t_ser:.1f} s; --workers {args.workers} {t_par:.1f} s; "
+    t_ser, t_par = min(t_sers), min(t_pars)
+    print(f"checks: {n}; serial {t_ser:.1f} s; --workers {args.workers} {t_par:.1f} s (fastest of {args.repeat}); "
           f"ratio {t_ser / t_par:.2f}x")
     print(f"verdicts differing: {len(verdicts)} {verdicts[:10]}")
     print(f"evidence records differing (timings aside): {len(evidence)} {evidence[:10]}")
