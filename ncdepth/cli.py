@@ -1,5 +1,10 @@
 """The ``ncdepth`` command line: list, show, verify, fuzz.
 
+``verify``/``fuzz`` run checks serially by default, in N processes with ``--workers N``, on a
+dask.distributed cluster with ``--dask ADDRESS``; decided results are reused from the result
+cache unless ``--no-cache`` (see ncdepth.cache); ``--split N`` runs splittable checks (fuzz
+checks) in up to N grid chunks, combined with the same verdict rules (see ncdepth.parallel).
+
 Exit codes: 0 when no selected check is FAIL, UNSOUND or ERROR (INCONCLUSIVE too
 with --strict), 1 otherwise, 2 for usage errors (unknown claim id, malformed option,
 an --out that cannot be written, a --K/--L that leaves nothing to run), always in one line.
@@ -188,8 +193,39 @@ def _options(args, *, profile_default: str = "ci") -> RunOptions:
     )
 
 
+def _workers(args) -> int:
+    spec = str(getattr(args, "workers", "1") or "1").strip().lower()
+    if spec == "auto":
+        return max(1, os.cpu_count() or 1)
+    try:
+        n = int(spec)
+    except ValueError:
+        raise UsageError(f"--workers: expected a number of processes or 'auto' (got {spec!r})") from None
+    if n < 1:
+        raise UsageError(f"--workers must be at least 1 (got {n})")
+    return n
+
+
+def _execution(args):
+    """(workers, dask address, split, cache) from the command line."""
+    from .cache import ResultCache
+
+    workers = _workers(args)
+    split = getattr(args, "split", 1)
+    if split is None or split < 1:
+        raise UsageError(f"--split must be at least 1 (got {split})")
+    dask = getattr(args, "dask", None)
+    if dask is not None and workers > 1:
+        raise UsageError("--workers and --dask exclude each other: the cluster's workers run the checks")
+    use = not getattr(args, "no_cache", False)
+    cache = ResultCache(getattr(args, "cache_dir", None), read=use, write=use)
+    return workers, dask, split, cache
+
+
 def _run_and_report(claims: list[Claim], options: RunOptions, args, console: Console) -> int:
     from reports.builder import write_report
+
+    from .parallel import DaskUnavailable
 
     out_dir = Path(args.out)
     _writable_dir(out_dir, "--out")
@@ -210,6 +246,7 @@ def _run_and_report(claims: list[Claim], options: RunOptions, args, console: Con
     if runnable == 0 and (options.K is not None or options.L is not None):
         first = "; ".join(dict.fromkeys(notices)) or "outside every domain"
         raise UsageError(f"--K/--L leave none of the {total} selected checks anything to run: {first[:300]}")
+    workers, dask, split, cache = _execution(args)
     for msg in dict.fromkeys(notices):
         console.print(f"[yellow]note[/yellow]: {msg}", highlight=False)
     results_flat: list[CheckResult] = []
@@ -239,7 +276,11 @@ def _run_and_report(claims: list[Claim], options: RunOptions, args, console: Con
         def sub(fraction: float, message: str):
             progress.update(task, description=message[:60])
 
-        results = run_claims(claims, options, start, done, sub)
+        try:
+            results = run_claims(claims, options, start, done, sub, workers=workers, dask=dask, cache=cache,
+                                 split=split)
+        except DaskUnavailable as exc:
+            raise UsageError(f"--dask: {exc}") from None
     elapsed = time.perf_counter() - t0
     table = Table(title=f"ncdepth {args.command}: {len(results_flat)} checks in {elapsed:.1f} s")
     for col in ("claim", "established scope", "verdict", "checks", "time (s)"):
@@ -249,11 +290,25 @@ def _run_and_report(claims: list[Claim], options: RunOptions, args, console: Con
         for r in cr.checks:
             counts[r.verdict.value] = counts.get(r.verdict.value, 0) + 1
         cell = ", ".join(f"[{VERDICT_STYLE[v]}]{n} {v}[/]" for v, n in counts.items())
+        n_cached = sum(r.cached for r in cr.checks)
+        if n_cached:
+            cell += f" [dim]({n_cached} cached)[/]"
         v = cr.verdict.value
         table.add_row(cr.claim.id, Text(cr.scope.headline), f"[{VERDICT_STYLE[v]}]{v}[/]", cell,
-                      f"{sum(r.elapsed_s for r in cr.checks):.1f}")
+                      f"{sum(r.elapsed_s for r in cr.checks if not r.cached):.1f}")
     console.print(table)
-    written = write_report(results, options, out_dir, Path(args.json) if args.json else None)
+    n_cached = sum(r.cached for r in results_flat)
+    if cache.read or cache.write:
+        if n_cached:
+            console.print(f"cached: {n_cached} of {len(results_flat)} checks reused unchanged results from "
+                          f"{cache.directory} (--no-cache reruns them)", highlight=False, markup=False)
+        if cache.write_error:
+            console.print(f"[yellow]note[/yellow]: the result cache could not be written ({cache.write_error})",
+                          highlight=False)
+    run_info = {"command": "ncdepth " + " ".join(getattr(args, "argv", []) or [args.command]),
+                "elapsed_s": round(elapsed, 2), "workers": workers, "dask": str(dask) if dask else None,
+                "split": split, "cache": str(cache.directory) if cache.read else None, "cached": n_cached}
+    written = write_report(results, options, out_dir, Path(args.json) if args.json else None, run=run_info)
     console.print("report: " + ", ".join(str(p) for p in written.values()), highlight=False)
     bad = [r for r in results_flat if r.verdict.is_failure
            or (getattr(args, "strict", False) and r.verdict == Verdict.INCONCLUSIVE)]
@@ -297,10 +352,23 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--budget", type=float, default=None, metavar="SECONDS",
                         help="time budget per check, statement and control together (default 60 s; "
                              "1800 s with --profile thorough); running out is INCONCLUSIVE")
+        sp.add_argument("--workers", default="1", metavar="N",
+                        help="run checks in N processes ('auto': one per CPU); results equal a serial run's")
+        sp.add_argument("--dask", metavar="ADDRESS", default=None,
+                        help="send the checks to a running dask.distributed scheduler (pip install -e '.[distributed]')")
+        sp.add_argument("--split", type=int, default=1, metavar="N",
+                        help="run each splittable check (fuzz checks) as up to N tasks on chunks of its K (else L) "
+                             "grid; the runner combines them (worst statement verdict, control rejected anywhere)")
+        sp.add_argument("--no-cache", action="store_true",
+                        help="rerun every check; do not read or store results in the result cache")
+        sp.add_argument("--cache-dir", default=None, metavar="PATH",
+                        help="result cache folder (default: $NCDEPTH_CACHE_DIR, else .ncdepth-cache/ in the project)")
         if fuzz:
             sp.add_argument("--examples", type=int, default=200, help="hypothesis examples per fuzz check")
         else:
             sp.add_argument("--levels", help="comma-separated evidence levels: " + ",".join(l.value for l in Level))
+            sp.add_argument("--examples", type=int, default=None,
+                            help="hypothesis examples per fuzz check (default 40; 400 with --profile thorough)")
 
     common(sub.add_parser("verify", help="run the registry's checks and write the report"), fuzz=False)
     common(sub.add_parser("fuzz", help="hypothesis search over (K, L) and the claims' other inputs"), fuzz=True)
@@ -312,7 +380,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     err = Console(stderr=True, highlight=False)
     handlers = {"list": cmd_list, "show": cmd_show, "verify": cmd_verify, "fuzz": cmd_fuzz}
     try:
+        argv = list(sys.argv[1:] if argv is None else argv)
         args = build_parser().parse_args(argv)
+        args.argv = argv
         return handlers[args.command](args, console)
     except UsageError as exc:
         err.print(f"ncdepth: error: {' '.join(str(exc).split())}", markup=False, soft_wrap=True)

@@ -360,6 +360,10 @@ class Check:
     for_all: str = ""
     method: str = ""
     finding: str = ""
+    # May ``--split N`` run this check on chunks of its K (else L) grid as separate tasks, combined by the
+    # runner (ncdepth.parallel)?  None: fuzz checks yes, others no.  Declare True only when the check's
+    # verdict on a grid is the conjunction of its verdicts on the grid's parts (no fit across the grid).
+    splittable: bool | None = None
 
     def __post_init__(self) -> None:
         if not re.fullmatch(r"[a-z0-9_]+", self.name):

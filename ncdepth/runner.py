@@ -86,13 +86,18 @@ class CheckResult:
     control: dict[str, Any] = field(default_factory=dict)
     figures: list[Figure] = field(default_factory=list)
     established: dict[str, Any] | None = None
+    cached: bool = False  # reused from the result cache (ncdepth.cache), not recomputed in this run
 
     @property
     def test_id(self) -> str:
         return f"{self.claim_id}/{self.level.value}/{self.name}"
 
+    def __repr__(self) -> str:
+        return (f"<CheckResult {self.test_id} {self.verdict.value}{' (cached)' if self.cached else ''}"
+                f"{': ' + self.message[:80] if self.message else ''}>")
+
     def summary(self) -> str:
-        lines = [f"{self.test_id}: {self.verdict.value} ({self.verdict.meaning})"]
+        lines = [f"{self.test_id}: {self.verdict.value}{' (cached)' if self.cached else ''} ({self.verdict.meaning})"]
         if self.message:
             lines.append(self.message)
         if self.counterexample:
@@ -118,6 +123,9 @@ class ClaimResult:
         from .scope import claim_scope
 
         return claim_scope(self)
+
+    def __repr__(self) -> str:
+        return f"<ClaimResult {self.claim.id} {self.verdict.value}: {self.scope.headline[:100]}>"
 
 
 def _filter(values, problem, claim_id: str, domain_text: str, messages: list[str]) -> tuple[int, ...]:
@@ -280,7 +288,24 @@ def run_claims(
     on_check_start: Callable[[Claim, Check], None] | None = None,
     on_check_done: Callable[[CheckResult], None] | None = None,
     progress: Callable[[float, str], None] | None = None,
+    *,
+    workers: int = 1,
+    dask: Any = None,
+    cache: Any = None,
+    split: int = 1,
 ) -> list[ClaimResult]:
+    """Run the selected checks of ``claims``, in order; one ClaimResult per claim.
+
+    ``workers`` > 1 runs checks in that many processes, ``dask`` (a scheduler address or a
+    ``distributed.Client``) on a cluster, ``cache`` (an :class:`ncdepth.cache.ResultCache`)
+    reuses unchanged decided results, ``split`` runs splittable checks in grid chunks
+    (:mod:`ncdepth.parallel`).  The verdict rules are the same in every mode.
+    """
+    if workers > 1 or dask is not None or cache is not None or split > 1:
+        from .parallel import execute
+
+        return execute(claims, options, on_check_start, on_check_done, progress,
+                       workers=workers, dask=dask, cache=cache, split=split)
     results = []
     for claim in claims:
         done = []
