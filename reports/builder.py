@@ -433,7 +433,7 @@ th{background:#f4f4f4;text-align:left;font-weight:600}
 .INCONCLUSIVE{background:#fbeec0}.UNSOUND{background:#e3b0f0;font-weight:700}
 .badge{padding:.1em .5em;border-radius:.3em;font-weight:600;font-size:.85em;white-space:nowrap}
 .cat{padding:.1em .5em;border-radius:.3em;font-weight:600;font-size:.85em;white-space:nowrap}
-code,pre{background:#f6f6f6;font-size:.88em} pre{padding:.5em;overflow-x:auto;white-space:pre-wrap}
+code,pre{background:#f6f6f6;font-size:.88em} pre{padding:.5em;overflow-x:auto;white-space:pre-wrap} code.verbatim{white-space:pre-wrap}
 .stmt{border-left:4px solid #88a;padding:.3em .8em;background:#f7f7fb} figure{margin:1em 0} img{max-width:100%}
 figcaption{font-size:.85em;color:#555} details{margin:.3em 0} summary{cursor:pointer}
 .dash{display:flex;flex-wrap:wrap;gap:.5em;margin:.6em 0}

@@ -172,6 +172,8 @@ def flatten(evidence: dict[str, Any], prefix: str = "") -> list[Item]:
 def _td(cell: tuple[str, str]) -> str:
     shown, exact = cell
     title = f" title='{html.escape(exact, quote=True)}'" if exact and exact != shown else ""
+    if "\n" in shown or "\\" in shown:  # verbatim source (Coq statements, formulas as typed): code, not prose
+        return f"<td{title}><code class='verbatim'>{html.escape(shown)}</code></td>"
     return f"<td{title}>{html.escape(shown)}</td>"
 
 

@@ -25,7 +25,8 @@ TIMING_KEYS = ("elapsed_s", "solve_s", "certify_s", "seconds", "wall_s", "time_s
 def _strip_timing(x):
     if isinstance(x, dict):
         return {k: _strip_timing(v) for k, v in x.items()
-                if not (k in TIMING_KEYS or k.endswith("_s") and isinstance(v, float) or k == "timings_s")}
+                if not (k in TIMING_KEYS or k.endswith("_s") and isinstance(v, float) or k == "timings_s"
+                        or k.startswith("compile_s"))}
     if isinstance(x, list):
         return [_strip_timing(v) for v in x]
     return x
@@ -48,7 +49,8 @@ def test_api_returns_the_cli_result_objects(serial):
     from ncdepth import claims, verify
     from ncdepth.runner import ClaimResult
 
-    assert [c.id for c in claims()][:2] == ["T3.1", "S3.2"] and claims("L-D.2")[0].id == "L-D.2"
+    ids = [c.id for c in claims()]
+    assert ids.index("T3.1") < ids.index("S3.2") < ids.index("L-D.2") and claims("L-D.2")[0].id == "L-D.2"
     assert [cr.claim.id for cr in serial] == CHEAP and all(isinstance(cr, ClaimResult) for cr in serial)
     assert all(r.verdict == Verdict.PASS and not r.cached for cr in serial for r in cr.checks)
     one = verify("L-D.2", K="4:5", levels=["fuzz"], cache=False)
