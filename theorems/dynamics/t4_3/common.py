@@ -50,6 +50,36 @@ def cp_threshold_float(K: int, L: int, equation: str) -> float:
         return float(cp_threshold_mp(K, L, equation))
 
 
+# --------------------------------------------------------------------------- the derived tangent eigenvalues
+# (used to check the *values* the sign checks rely on; derivations in the package docstring and L-D.8/L-D.9)
+def dnc_one_minus_psi(K: int, a, exp):
+    """1 - ψ* at λ ≡ a: every E_i = e^{-a}, so 1 - ψ* = K e^{-a} / (1 + (K-1) e^{-a})."""
+    e = exp(-a)
+    return K * e / (1 + (K - 1) * e)
+
+
+def dnc_tangent_eigenvalue(K: int, L: int, a, one_minus_psi_star, c=None):
+    """μ = (1 - ψ*) a^{β-1} (β - 1 - a/K), the only eigenvalue of G on 1^⊥ at λ ≡ a (c = β - 1 = (L-1)/(L+1))."""
+    c = (L - 1) / (L + 1) if c is None else c
+    return one_minus_psi_star * a**c * (c - a / K)
+
+
+def cp_one_minus_psi(K: int, a, exp) -> tuple:
+    """(1 - p, 1 - q) = (1 - ψ_odd, 1 - ψ_even) at λ = a v (L-D.8 with b = 0)."""
+    x = exp(-a / 2)
+    D = 1 + x * x + (K - 2) * x
+    return 2 * (x * x + (K / 2 - 1) * x) / D, K * x / D
+
+
+def cp_tangent_eigenvalues(K: int, L: int, a, omp_p, omp_q, c=None) -> tuple:
+    """(μ_odd, μ_even) of G at λ = a v: μ_odd = a^{β-1}[(β-1)(1-p) - a(1-q)/K] on odd modes with Σ = 0;
+    μ_even = -(1-p) a^{β-1} for L >= 2 (λ^β kills the even modes' own growth), (1-q) - (1-p) for L = 1."""
+    c = (L - 1) / (L + 1) if c is None else c
+    odd = a**c * (c * omp_p - a * omp_q / K)
+    even = -omp_p * a**c if L >= 2 else omp_q - omp_p
+    return odd, even
+
+
 def dnc_point(K: int, a) -> list:
     return [a] * (K - 1)
 

@@ -13,8 +13,10 @@ from numerics.intervals import exact, working_precision
 from numerics.reduced_jacobian import tangent_jvp_arb, tangent_rayleigh_mp, tangent_spectrum
 from reports.figures import render
 
-from .common import (CP_EQUATIONS, Ks, Ls, As, _bracket_sign_change, _bracketed_root_mp, _diff_vec, _draw_thresholds, _unit,
-                     cp_point, cp_threshold_float, cp_threshold_mp)
+from numerics.reduced_jacobian import scaled_one_minus_psi
+
+from .common import (CP_EQUATIONS, As, Ks, Ls, _bracket_sign_change, _bracketed_root_mp, _diff_vec, _draw_thresholds, _unit,
+                     cp_one_minus_psi, cp_point, cp_tangent_eigenvalues, cp_threshold_float, cp_threshold_mp)
 
 # --------------------------------------------------------------------------- (ii) cross-polytope
 def cp_linearisation(ctx: Context, equation: str) -> Outcome:
@@ -65,8 +67,16 @@ def cp_threshold_mp50(ctx: Context, equation: str) -> Outcome:
                 else:
                     numeric = _bracketed_root_mp(f, br[0], br[1])
                     sign_ok = br[2] > 0 > br[3]
-                _, res = tangent_rayleigh_mp(cp_point(K, numeric + 1), w_odd, L)
-                evens = [tangent_rayleigh_mp(cp_point(K, mpmath.mpf(a)), w_even, L)[0] for a in (0.1, 1, 10, K)]
+                c_mp = mpmath.mpf(L - 1) / (L + 1)
+                R_odd, res = tangent_rayleigh_mp(cp_point(K, numeric + 1), w_odd, L)
+                mu_odd = cp_tangent_eigenvalues(K, L, numeric + 1, *cp_one_minus_psi(K, numeric + 1, mpmath.exp), c=c_mp)[0]
+                val_err = abs(R_odd - mu_odd) / abs(mu_odd)
+                evens = []
+                for a_ in (mpmath.mpf("0.1"), mpmath.mpf(1), mpmath.mpf(10), mpmath.mpf(K)):
+                    R_even = tangent_rayleigh_mp(cp_point(K, a_), w_even, L)[0]
+                    mu_even = cp_tangent_eigenvalues(K, L, a_, *cp_one_minus_psi(K, a_, mpmath.exp), c=c_mp)[1]
+                    evens.append(R_even)
+                    val_err = max(val_err, abs(R_even - mu_even) / abs(mu_even))
                 even_ok = all(e > 0 for e in evens) if L == 1 else all(e < 0 for e in evens)
                 suff = f(mpmath.mpf(K * (L - 1)) / (L + 1)) < 0 if L >= 2 else True
                 err = abs(numeric - a_cp)
@@ -74,15 +84,19 @@ def cp_threshold_mp50(ctx: Context, equation: str) -> Outcome:
                                           "abs_difference": mpmath.nstr(err, 5), "odd_eigen_residual": mpmath.nstr(res, 5),
                                           "even_modes": "grow (L=1)" if L == 1 else "shrink relative to odd",
                                           "even_sign_ok": bool(even_ok), "K(L-1)/(L+1)_sufficient": bool(suff),
+                                          "max_rel_error_eigenvalues_vs_formulas": mpmath.nstr(val_err, 5),
                                           "dnc_threshold": float(Fraction(K * (L - 1), L + 1))}
-                if err > mpmath.mpf(10) ** -40 * max(1, abs(numeric)) or not (sign_ok and even_ok and suff) or res > mpmath.mpf(10) ** -40:
-                    return Outcome(False, {"per_K_L": records},
-                                   counterexample={"K": K, "L": L, "claimed_cp_threshold": mpmath.nstr(a_cp, 30),
-                                                   "jacobian_sign_change_at": mpmath.nstr(numeric, 30)})
+                tol = mpmath.mpf(10) ** -40
+                if err > tol * max(1, abs(numeric)) or not (sign_ok and even_ok and suff) or res > tol or val_err > tol:
+                    return Outcome.refuted({"K": K, "L": L, "claimed_cp_threshold": mpmath.nstr(a_cp, 30),
+                                            "jacobian_sign_change_at": mpmath.nstr(numeric, 30),
+                                            "max_rel_error_eigenvalues_vs_formulas": mpmath.nstr(val_err, 5)},
+                                           {"per_K_L": records})
     fig = render("Cross-polytope stability threshold (mpmath, 50 digits)", lambda fig: _draw_thresholds(fig, records, "cp"),
                  "Solid: a_cp(K, L), root of a = ((L-1)/(L+1))(K-2+2e^{-a/2}); markers: sign change of the odd-mode tangent "
                  "eigenvalue of the raw flow; dotted: the sufficient bound K(L-1)/(L+1) (= DNC threshold).")
-    return Outcome(True, {"per_K_L": records}, figures=[fig])
+    return Outcome.held({"per_K_L": records, "mp_dps": 50, "bracket_grid": "48 points geometric in [1e-3, 4K]",
+                         "tolerances": "1e-40"}, figures=[fig])
 
 
 def cp_signs_certified(ctx: Context, equation: str) -> Outcome:
@@ -98,40 +112,68 @@ def cp_signs_certified(ctx: Context, equation: str) -> Outcome:
                 above = exact(mpmath.nstr(a_cp * (1 + mpmath.mpf(10) ** -6), 35))
                 suff = exact(Fraction(K * (L - 1), L + 1))
                 zero = exact(0)
-                R = {name: tangent_jvp_arb(cp_point(K, a, zero), w, L)[1]
-                     for name, a, w in (("odd_below", below, w_odd), ("odd_above", above, w_odd),
-                                        ("odd_at_K(L-1)/(L+1)", suff, w_odd), ("even_at_a_cp", above, w_even))}
+                c = exact(Fraction(L - 1, L + 1))
+                R, values_ok = {}, True
+                for name, a, w, which in (("odd_below", below, w_odd, 0), ("odd_above", above, w_odd, 0),
+                                          ("odd_at_K(L-1)/(L+1)", suff, w_odd, 0), ("even_at_a_cp", above, w_even, 1)):
+                    R[name] = tangent_jvp_arb(cp_point(K, a, zero), w, L)[1]
+                    # the value, not only the sign: the derived eigenvalue in balls, independently of the flow code
+                    mu = cp_tangent_eigenvalues(K, L, a, *cp_one_minus_psi(K, a, lambda z: z.exp()), c=c)[which]
+                    values_ok &= bool(R[name].overlaps(mu)) and bool(abs(R[name] - mu) <= abs(mu) * exact("1e-20"))
                 ok = bool(R["odd_below"] > 0) and bool(R["odd_above"] < 0) and bool(R["odd_at_K(L-1)/(L+1)"] < 0) \
-                    and bool(R["even_at_a_cp"] < 0)
-                records[f"K={K},L={L}"] = {"cp_threshold": mpmath.nstr(a_cp, 30), **{k: v.str(6, radius=True) for k, v in R.items()}}
+                    and bool(R["even_at_a_cp"] < 0) and values_ok
+                records[f"K={K},L={L}"] = {"cp_threshold": mpmath.nstr(a_cp, 30), "values_match_formulas": bool(values_ok),
+                                           **{k: v.str(6, radius=True) for k, v in R.items()}}
                 if not ok:
-                    return Outcome(False, {"per_K_L": records},
-                                   counterexample={"K": K, "L": L, "cp_threshold_tested": mpmath.nstr(a_cp, 30),
-                                                   **{k: v.str(6, radius=True) for k, v in R.items()}})
-    return Outcome(True, {"per_K_L": records, "offsets": "a = a_cp (1 ∓ 1e-6), a_cp rounded to 35 digits"})
+                    return Outcome.refuted({"K": K, "L": L, "cp_threshold_tested": mpmath.nstr(a_cp, 30),
+                                            "values_match_formulas": bool(values_ok),
+                                            **{k: v.str(6, radius=True) for k, v in R.items()}}, {"per_K_L": records})
+    return Outcome.held({"per_K_L": records, "arb_bits": 128, "offsets": "a = a_cp (1 ∓ 1e-6), a_cp rounded to 35 digits",
+                         "value_check": "each Rayleigh quotient's ball overlaps the derived μ_odd / μ_even ball, rel 1e-20"})
+
+
+def _cp_max_eig(K: int, L: int, a: float) -> tuple[float, float, str]:
+    """(largest real part of the tangent spectrum (scaled), the derived max(μ_odd, μ_even) (same scaling), method)."""
+    lam = np.array(cp_point(K, a), float)
+    spec = tangent_spectrum(lam, L, symmetric=False, ends=("max",))
+    omp, _ = scaled_one_minus_psi(lam)  # (1 - ψ) e^{-ℓ*}, the scaling of the spectrum
+    odd, even = cp_tangent_eigenvalues(K, L, a, float(omp[0]), float(omp[1]))
+    return spec["max"], max(odd, even), spec["method"], max(abs(odd), abs(even))
 
 
 def cp_signs_arnoldi(ctx: Context, equation: str) -> Outcome:
-    """float64 Arnoldi (eigs) on the whole tangent space at a v via scaled JVPs: max Re μ changes sign at a_cp."""
+    """float64 on the whole tangent space at a v via scaled JVPs (dense eigen-decomposition up to 64 tangent
+    dimensions, ARPACK eigs above): max Re μ changes sign at a_cp, and equals the derived max(μ_odd, μ_even)."""
     records = {}
+    methods = set()
+    worst = 0.0
     for K in ctx.K:
         for L in ctx.L:
+            ctx.report(0.0, f"K={K}, L={L}")
             if L == 1:
-                mx = [tangent_spectrum(np.array(cp_point(K, a), float), L, symmetric=False, ends=("max",))["max"] for a in (1.0, float(K))]
-                ok = all(m > 0 for m in mx)  # even modes grow: the cross-polytope is unstable for L = 1
-                records[f"K={K},L={L}"] = {"max_tangent_eigenvalue_scaled": mx, "unstable_at_all_sampled_a": ok}
-                if not ok:
-                    return Outcome(False, {"per_K_L": records}, counterexample={"K": K, "L": 1, "max_eigs": mx})
-                continue
-            a_cp = cp_threshold_float(K, L, equation)
-            below = tangent_spectrum(np.array(cp_point(K, a_cp * (1 - 1e-6)), float), L, symmetric=False, ends=("max",))["max"]
-            above = tangent_spectrum(np.array(cp_point(K, a_cp * (1 + 1e-6)), float), L, symmetric=False, ends=("max",))["max"]
-            suff = tangent_spectrum(np.array(cp_point(K, K * (L - 1) / (L + 1)), float), L, symmetric=False, ends=("max",))["max"]
-            records[f"K={K},L={L}"] = {"cp_threshold": a_cp, "max_re_eig_below_scaled": below, "max_re_eig_above_scaled": above,
-                                      "max_re_eig_at_K(L-1)/(L+1)_scaled": suff}
-            if not (below > 0 > above and suff < 0):
-                return Outcome(False, {"per_K_L": records},
-                               counterexample={"K": K, "L": L, "cp_threshold": a_cp, "below": below, "above": above})
-    return Outcome(True, {"per_K_L": records, "offsets": "a = a_cp (1 ∓ 1e-6)"})
-
-
+                pts = {"a=1": 1.0, "a=K": float(K)}
+            else:
+                a_cp = cp_threshold_float(K, L, equation)
+                pts = {"below": a_cp * (1 - 1e-6), "above": a_cp * (1 + 1e-6), "at_K(L-1)/(L+1)": K * (L - 1) / (L + 1)}
+            rec, vals = {}, {}
+            for name, a in pts.items():
+                got, want, method, scale = _cp_max_eig(K, L, a)
+                methods.add(method.split(" (")[0])
+                err = abs(got - want) / scale
+                worst = max(worst, err)
+                vals[name] = got
+                rec[name] = {"a": a, "max_re_eig_scaled": got, "derived_scaled": want, "error_rel_to_spectrum": err,
+                             "method": method}
+            if L == 1:
+                ok = all(v > 0 for v in vals.values())  # even modes grow: the cross-polytope is unstable for L = 1
+            else:
+                rec["cp_threshold"] = a_cp
+                ok = vals["below"] > 0 > vals["above"] and vals["at_K(L-1)/(L+1)"] < 0
+            records[f"K={K},L={L}"] = rec
+            value_ok = all(r["error_rel_to_spectrum"] <= 1e-8 for r in rec.values() if isinstance(r, dict))
+            if not (ok and value_ok):
+                return Outcome.refuted({"K": K, "L": L, **({"cp_threshold": a_cp} if L >= 2 else {}),
+                                        "max_re_eig_scaled": vals, "values_match_derived_spectrum": value_ok},
+                                       {"per_K_L": records})
+    return Outcome.held({"per_K_L": records, "offsets": "a = a_cp (1 ∓ 1e-6)", "methods": sorted(methods),
+                         "max_error_vs_derived_spectrum": worst, "tolerance": "1e-8 x max(|μ_odd|, |μ_even|)"})
