@@ -103,7 +103,8 @@ def _diff_vec(K: int, i: int, j: int) -> list:
 
 def _bracketed_root_mp(f, lo, hi) -> mpmath.mpf:
     """Root of f in [lo, hi] (a sign change) by the Illinois (modified regula falsi) method, which keeps the
-    bracket; iterated with 10 guard digits until the bracket is below 1e-45 relative."""
+    bracket; iterated with 10 guard digits until the bracket is below 10^-(dps - 5) relative (1e-45 at 50 digits)."""
+    tol = mpmath.mpf(10) ** -(mpmath.mp.dps - 5)
     with mpmath.workdps(mpmath.mp.dps + 10):
         a, b = mpmath.mpf(lo), mpmath.mpf(hi)
         fa, fb = f(a), f(b)
@@ -123,7 +124,7 @@ def _bracketed_root_mp(f, lo, hi) -> mpmath.mpf:
                 if side == 1:
                     fb /= 2
                 side = 1
-            if abs(b - a) <= mpmath.mpf(10) ** -45 * abs(c) or fc == 0:
+            if abs(b - a) <= tol * abs(c) or fc == 0:
                 return +c
     raise ArithmeticError(f"Illinois iteration did not converge in [{lo}, {hi}]")
 

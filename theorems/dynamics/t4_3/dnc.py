@@ -14,7 +14,7 @@ from numerics.intervals import exact, working_precision
 from numerics.reduced_jacobian import tangent_jvp_arb, tangent_rayleigh_mp, tangent_spectrum
 from reports.figures import render
 
-from numerics.reduced_jacobian import scaled_one_minus_psi
+from numerics.reduced_jacobian import LANCZOS_NOISE, scaled_one_minus_psi
 
 from .common import (DNC_THRESHOLDS, Ks, Ls, _bracket_sign_change, _bracketed_root_mp, _diff_vec, _draw_thresholds,
                      dnc_one_minus_psi, dnc_point, dnc_tangent_eigenvalue, dnc_threshold)
@@ -111,6 +111,10 @@ def dnc_threshold_mp50(ctx: Context, threshold: str) -> Outcome:
                          "bracket_grid": "48 points geometric in [1e-3, 4K]", "tolerances": "1e-40"}, figures=[fig])
 
 
+LANCZOS_ROOT_TOL = 1e-9
+LANCZOS_VALUE_TOL = 1e-8
+
+
 def dnc_threshold_lanczos(ctx: Context, threshold: str) -> Outcome:
     """float64 at large K: Lanczos on the tangent Jacobian via scaled JVPs; brentq for the crossing."""
     records = {}
@@ -156,11 +160,12 @@ def dnc_threshold_lanczos(ctx: Context, threshold: str) -> Outcome:
             records[f"K={K},L={L}"] = {"dnc_threshold": t, "dnc_threshold_numeric": numeric, "rel_difference": rel,
                                       "tangent_spectrum_single_eigenvalue": bool(degenerate), "lanczos_steps": spec["lanczos_steps"],
                                       "rel_error_eigenvalue_vs_formula": val_err, "eigenvalue_checked_at_a": a_chk}
-            if rel > 1e-6 or not ok or not degenerate or not val_err <= 1e-8:
+            if rel > LANCZOS_ROOT_TOL or not ok or not degenerate or not val_err <= LANCZOS_VALUE_TOL:
                 return Outcome.refuted({"K": K, "L": L, "claimed_threshold": t, "lanczos_sign_change_at": numeric,
                                         "rel_error_eigenvalue_vs_formula": val_err}, {"per_K_L": records})
     return Outcome.held({"per_K_L": records, "brentq": {"xtol": "1e-12 x bracket end", "rtol": 1e-13},
-                         "lanczos": {"breakdown": 1e-10}, "tolerances": {"root": "1e-6 rel", "eigenvalue value": "1e-8 rel"}})
+                         "lanczos": {"breakdown": 1e-10, "noise_floor": f"{LANCZOS_NOISE:g} x ||J v||"},
+                         "tolerances": {"root (rel)": LANCZOS_ROOT_TOL, "eigenvalue value (rel)": LANCZOS_VALUE_TOL}})
 
 
 CERT_BITS = 128

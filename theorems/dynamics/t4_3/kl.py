@@ -418,9 +418,20 @@ def _draw_kl(fig, curves: dict) -> None:
     ax.legend(fontsize=7)
 
 
-NON_MONOTONE = {"tau_max": 8.0, "n_out": 81, "rtol": 1e-10, "atol": 1e-16, "method": "LSODA"}
-NON_MONOTONE_RATIOS = (1.01, 1.001, 1.0001)
-NON_MONOTONE_SCALES = (0.1, 1.0)
+NON_MONOTONE = {"tau_min": 8.0, "margin": 4.0, "out_per_unit_tau": 10, "rtol": 1e-10, "atol": 1e-16, "method": "DOP853"}
+
+
+def _non_monotone_horizon(K: int, L: int, b0: float) -> float:
+    """Orbit time that carries a = b0 e^τ (about) past ``margin`` x the DNC threshold K(L-1)/(L+1), where KL must fall."""
+    a_dnc = K * (L - 1) / (L + 1)
+    return max(NON_MONOTONE["tau_min"], math.log(max(NON_MONOTONE["margin"] * a_dnc, 1.0) / b0) + 2.0)
+NON_MONOTONE_RATIOS = (1.01, 1.001, 1.0001, 1.000001)  # large L needs a/b closer to 1: (K/(K-2))^{(L+1)/(L-1)} -> K/(K-2)
+
+
+def _non_monotone_scales(K: int, L: int) -> tuple[float, ...]:
+    """Starting scales b0, most promising first: an eighth of the DNC threshold (short horizon), then 1 and 0.1."""
+    first = max(K * (L - 1) / (L + 1) / 8, 1.0)
+    return tuple(dict.fromkeys((first, 1.0, 0.1)))
 
 
 def kl_non_monotone(ctx: Context, depth: str) -> Outcome:
@@ -436,11 +447,14 @@ def kl_non_monotone(ctx: Context, depth: str) -> Outcome:
     for K in ctx.K:
         for L in Ls_used:
             hit = None
-            for r0 in NON_MONOTONE_RATIOS:
-                for b0 in NON_MONOTONE_SCALES:
+            a_end = 0.0
+            for b0 in _non_monotone_scales(K, L):
+                for r0 in NON_MONOTONE_RATIOS:
                     ctx.report(0.0, f"K={K}, L={L}, a/b={r0}, b0={b0:g}")
-                    orbit = solve_orbit(_alt(K, r0 * b0, b0), L, NON_MONOTONE["tau_max"], NON_MONOTONE["n_out"],
+                    tau_max = _non_monotone_horizon(K, L, b0)
+                    orbit = solve_orbit(_alt(K, r0 * b0, b0), L, tau_max, int(NON_MONOTONE["out_per_unit_tau"] * tau_max) + 1,
                                         rtol=NON_MONOTONE["rtol"], atol=NON_MONOTONE["atol"], method=NON_MONOTONE["method"])
+                    a_end = max(a_end, float(orbit.y[-1, 0]))
                     settings = orbit.settings
                     tau, Y = orbit.t, orbit.y
                     kl = kl_to_dnc(Y)
@@ -456,15 +470,20 @@ def kl_non_monotone(ctx: Context, depth: str) -> Outcome:
                     break
             found[f"K={K},L={L}"] = hit
             if hit is None:
-                return Outcome.refuted({"K": K, "L": L, "searched": {"a/b": list(NON_MONOTONE_RATIOS),
-                                                                     "b0": list(NON_MONOTONE_SCALES),
-                                                                     "tau_max": NON_MONOTONE["tau_max"]},
-                                        "result": "KL monotone on every orbit tried"},
+                a_dnc = K * (L - 1) / (L + 1)
+                searched = {"a/b": list(NON_MONOTONE_RATIOS), "b0": list(_non_monotone_scales(K, L)),
+                            "tau_max": {f"b0={b0:g}": _non_monotone_horizon(K, L, b0) for b0 in _non_monotone_scales(K, L)},
+                            "largest_a_reached": a_end, "dnc_threshold": a_dnc}
+                if a_end < 2 * a_dnc:
+                    return Outcome.undecided(f"K={K}, L={L}: the orbits reached a = {a_end:.4g}, below twice the DNC "
+                                             f"threshold {a_dnc:.4g} where KL must fall", {"examples": found, "searched": searched})
+                return Outcome.refuted({"K": K, "L": L, "searched": searched,
+                                        "result": "KL monotone on every orbit tried, though a passed twice the DNC threshold"},
                                        {"examples": found, "integration": settings})
     fig = render("Non-monotone KL (L >= 2)", lambda fig: _draw_kl(fig, dict(list(curves.items())[:4])),
                  "Alternating starts with a/b slightly above 1 at small scale: rich-get-richer raises KL first; once "
                  "a exceeds K(L-1)/(L+1) DNC is stable and KL falls.")
-    return Outcome.held({"examples": found, "integration": settings,
+    return Outcome.held({"examples": found, "integration": settings, "horizon": NON_MONOTONE,
                          "criterion": "KL rises > 1% above its start, then falls > 1% below its peak"}, figures=[fig])
 
 
