@@ -4,6 +4,7 @@ The numeric threshold checks evaluate Jacobian-vector products only on the speci
 (λ ≡ a, λ = a v), where many slips in a JVP cancel (all tail softmax weights equal, half the
 modes zero).  This check compares the float64 JVP (:func:`numerics.reduced_jacobian.scaled_rhs_jvp`,
 fast transform, scaled by e^{-ℓ*}), the mpmath chain rule (:func:`~numerics.reduced_jacobian.rhs_jvp_mp`)
+the arb tangent JVP (:func:`~numerics.reduced_jacobian.tangent_jvp_arb`, K <= 256)
 and :func:`~numerics.reduced_jacobian.psi_jvp` against central differences of the flow itself
 (:func:`~numerics.reduced_jacobian.rhs_jvp_fd_mp`, which uses no chain rule) at *generic* λ: random,
 positive, log-normally spread around a random scale from 10^-3 to 2K, with random directions.
@@ -19,7 +20,9 @@ import numpy as np
 from ncdepth.registry import Context, Outcome
 from numerics.hadamard import fwht
 from numerics.reduced_flow import beta, one_minus_psi_mp
-from numerics.reduced_jacobian import psi_jvp, rhs_jvp_fd_mp, rhs_jvp_mp, scaled_rhs_jvp, scaled_tail_weights
+from numerics.intervals import working_precision
+from numerics.reduced_jacobian import (psi_jvp, rhs_jvp_fd_mp, rhs_jvp_mp, scaled_rhs_jvp, scaled_tail_weights,
+                                       tangent_jvp_arb)
 
 #: settings of the comparison (recorded in the evidence from these values)
 SAMPLES_PER_K = 6
@@ -29,6 +32,9 @@ SPREAD = 0.7  # log-normal spread of λ around its scale
 TOL_FD_VS_CHAIN_MP = 1e-20
 TOL_FLOAT = 1e-9
 PSI_JVP_MAX_SCALE = 50.0  # psi_jvp is unscaled float64: only where e^{-λ} does not underflow
+ARB_MAX_K = 256  # the arb tangent JVP (used by the certified sign checks) is compared up to this K
+ARB_BITS = 160
+TOL_ARB = 1e-20
 
 
 def _jvp_without_normalisation(lam: np.ndarray, w: np.ndarray, L: int) -> tuple[np.ndarray, float]:
@@ -87,13 +93,31 @@ def jvp_generic(ctx: Context, jvp: str) -> Outcome:
                     worst["psi_jvp_vs_fd"] = max(worst["psi_jvp_vs_fd"], e_psi)
                 else:
                     e_psi = 0.0
+                e_arb = 0.0
+                if K <= ARB_MAX_K:
+                    # the arb tangent JVP G w = P_u J w - (<u, F>/r) w against the same formula built from the differences
+                    F_mp, _ = rhs_jvp_mp(lam_mp, w_mp, L)
+                    r = mpmath.sqrt(mpmath.fsum(x * x for x in lam_mp))
+                    u = [x / r for x in lam_mp]
+                    uJ = mpmath.fsum(a * b for a, b in zip(u, jw_fd))
+                    uF = mpmath.fsum(a * b for a, b in zip(u, F_mp))
+                    # tangent part of w, as the arb routine expects a tangent direction's formula
+                    Gw_ref = [jv - uJ * ui - (uF / r) * wi for jv, ui, wi in zip(jw_fd, u, w_mp)]
+                    with working_precision(ARB_BITS):
+                        Gw_arb, _ = tangent_jvp_arb([float(x) for x in lam], [float(x) for x in w], L)
+                    nref = mpmath.sqrt(mpmath.fsum(x * x for x in Gw_ref))
+                    e_arb = float(mpmath.sqrt(mpmath.fsum((mpmath.mpf(g.mid().str(40, radius=False)) - x) ** 2
+                                                          for g, x in zip(Gw_arb, Gw_ref))) / nref)
+                    rec["rel_err_arb_tangent_jvp_vs_differences"] = e_arb
+                    worst["arb_vs_fd"] = max(worst.get("arb_vs_fd", 0.0), e_arb)
                 records[f"K={K},sample={i}"] = rec
-                if e_mp > TOL_FD_VS_CHAIN_MP or e_f > TOL_FLOAT or e_psi > TOL_FLOAT:
+                if e_mp > TOL_FD_VS_CHAIN_MP or e_f > TOL_FLOAT or e_psi > TOL_FLOAT or e_arb > TOL_ARB:
                     return Outcome.refuted({**rec, "lambda": f"{scale:.17g} * exp({SPREAD} * N(0,1))", "seed": ctx.seed,
                                             "salt": 4301, "sample_index": n - 1},
                                            {"per_sample": records, "worst": worst})
     ev = {"per_sample": records, "worst": worst, "mp_dps": MP_DPS, "finite_difference_step": FD_STEP,
           "samples_per_K": SAMPLES_PER_K, "lambda": f"10^U(-3, log10 2K) x exp({SPREAD} N(0,1)), w = λ ⊙ z/||z||",
           "tolerances": {"mp chain rule vs differences": TOL_FD_VS_CHAIN_MP, "float64 vs differences": TOL_FLOAT,
-                         "psi_jvp vs differences": TOL_FLOAT}}
+                         "psi_jvp vs differences": TOL_FLOAT, f"arb tangent JVP vs differences (K <= {ARB_MAX_K})": TOL_ARB},
+          "arb_bits": ARB_BITS}
     return Outcome.held(ev)
