@@ -31,7 +31,7 @@ checked numerically here).  L >= 2, alternating (a, b): ``d log(a/b)/dt`` has th
 ``(a/b)^{(L-1)/(L+1)} (K - 2 + 2e^{-(a-b)/2}) - K`` (exact); above ``(K/(K-2))^{(L+1)/(L-1)}``
 it is positive, the region is forward invariant, ``d log(a/b)/d log||λ||`` is bounded below
 there (but ``d log(a/b)/dt`` is not: it tends to 0 as the scale grows), so a/b -> ∞, KL -> ∞ and
-λ/||λ|| -> v/||v||, all monotonically: the proof is in :mod:`.kl`.
+λ/||λ|| -> v/||v||, all monotonically: the proof is in :mod:`.kl_proof`.
 
 Every threshold is computed two ways: from its formula, and as the sign change of
 the tangent Jacobian of the raw flow found by root-finding (mpmath 50 digits via
@@ -42,7 +42,8 @@ generic λ against differences of the flow (:mod:`.jacobian`).
 
 Modules, along the proof: :mod:`.common` (the statement and its wrong variants, points,
 root finding, the derived eigenvalues), :mod:`.dnc` (i), :mod:`.cross_polytope` (ii),
-:mod:`.kl` (iii), :mod:`.jacobian` (the linearisation (i) and (ii) rest on).
+:mod:`.kl_proof` (iii, the proof for L >= 2), :mod:`.kl` (iii, orbits), :mod:`.jacobian` (the
+linearisation (i) and (ii) rest on).
 """
 
 from __future__ import annotations
@@ -52,8 +53,8 @@ from ncdepth.registry import Check, Claim, Domain, Level, Part, Serves
 from .cross_polytope import cp_linearisation, cp_signs_arnoldi, cp_signs_certified, cp_threshold_mp50
 from .dnc import dnc_linearisation, dnc_signs_certified, dnc_threshold_lanczos, dnc_threshold_mp50
 from .jacobian import jvp_generic
-from .kl import (kl_alternating_proof, kl_alternating_trajectories, kl_l1_trajectories, kl_lyapunov_l1, kl_non_monotone,
-                 kl_ratio_fuzz)
+from .kl import kl_alternating_trajectories, kl_l1_trajectories, kl_lyapunov_l1, kl_non_monotone, kl_ratio_fuzz
+from .kl_proof import kl_alternating_proof
 
 _ALL_K = "all K = 2^m >= 4"
 
@@ -214,7 +215,7 @@ CLAIM = Claim(
         ),
         Check(
             name="kl_alternating_proof", level=Level.SYMBOLIC, fn=kl_alternating_proof,
-            description=("sympy, symbolic K >= 4, L >= 2, a, b, η: the steps of the proof in theorems/dynamics/t4_3/kl.py — "
+            description=("sympy, symbolic K >= 4, L >= 2, a, b, η: the steps of the proof in theorems/dynamics/t4_3/kl_proof.py — "
                          "d log(a/b)/dt = P·B (the exact condition, P > 0), B > 0 on a/b >= (K/(K-2))^{(L+1)/(L-1)}(1+η) "
                          "(forward invariance), d log(a/b)/d log||λ|| >= 1 - (1+η)^{-c}, no blow-up and ||λ|| -> ∞, KL(a/b) "
                          "increasing and unbounded, the distance to v/||v|| decreasing to 0; inequalities by polynomials with "
