@@ -337,7 +337,7 @@ def kl_lyapunov_l1(ctx: Context, depth: int) -> Outcome:
                                               f"np.random.default_rng({s}).standard_normal({K - 1}))", **r.detail})
 
 
-L1_ORBITS = {"tau_max": 6.0, "n_out": 61, "rtol": 1e-10, "atol": 1e-14, "method": "LSODA"}
+L1_ORBITS = {"tau_max": 6.0, "n_out": 61, "rtol": 1e-10, "atol": 1e-14, "method": "DOP853"}
 L1_SCALES = (0.01, 1.0, 5.0)
 
 
