@@ -190,13 +190,16 @@ def _psi_mp(lam: list) -> list:
     return fwht_mp([x / Z for x in e])
 
 
+FD_DPS, FD_STEP, FD_TOL = 60, "1e-20", "1e-30"
+
+
 def finite_differences_mp(ctx: Context, variant: str) -> Outcome:
     """mpmath, 60 digits: central differences (h = 1e-20) of ψ along random ε vs the first-order term."""
     rng = ctx.rng(9)
     worst = mpmath.mpf(0)
     ev: dict = {}
-    with mpmath.workdps(60):
-        h = mpmath.mpf(10) ** -20
+    with mpmath.workdps(FD_DPS):
+        h = mpmath.mpf(FD_STEP)
         for K in ctx.K:
             for _ in range(2):
                 a = mpmath.mpf(str(rng.uniform(0.1, 30.0)))
@@ -209,12 +212,12 @@ def finite_differences_mp(ctx: Context, variant: str) -> Outcome:
                 scale = max(abs(x) for x in fd)
                 err = max(abs(x - y) for x, y in zip(fd, lin)) / scale
                 worst = max(worst, err)
-                if err > mpmath.mpf(10) ** -30:
+                if err > mpmath.mpf(FD_TOL):
                     return Outcome(False, {"max_rel_error": mpmath.nstr(worst, 5)},
                                    counterexample={"K": K, "a": str(a), "rel_error": mpmath.nstr(err, 5),
                                                    "eps_seed": ctx.seed})
     ev["max_rel_error"] = mpmath.nstr(worst, 5)
-    ev["step_h"] = "1e-20"
+    ev.update(step_h=FD_STEP, mp_dps=FD_DPS, tolerance=FD_TOL)
     return Outcome(True, ev)
 
 

@@ -129,7 +129,13 @@ def _bracketed_root_mp(f, lo, hi) -> mpmath.mpf:
     raise ArithmeticError(f"Illinois iteration did not converge in [{lo}, {hi}]")
 
 
-def _bracket_sign_change(f, lo: float, hi: float, n: int = 48):
+#: mpmath precision and the bracketing grid of the *_mp50 checks: n points geometric in [lo, hi_per_K x K]
+MP_DPS = 50
+BRACKET = {"lo": 1e-3, "hi_per_K": 4.0, "n": 48}
+MP_TOL = 1e-40
+
+
+def _bracket_sign_change(f, lo: float, hi: float, n: int = BRACKET["n"]):
     """First sign change of f on a geometric grid of [lo, hi]: (a_minus, a_plus) or None."""
     grid = np.geomspace(lo, hi, n)
     prev_a, prev_v = grid[0], f(grid[0])

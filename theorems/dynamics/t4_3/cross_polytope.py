@@ -15,7 +15,7 @@ from reports.figures import render
 
 from numerics.reduced_jacobian import scaled_one_minus_psi
 
-from .common import (CP_EQUATIONS, As, Ks, Ls, _bracket_sign_change, _bracketed_root_mp, _diff_vec, _draw_thresholds, _unit,
+from .common import (BRACKET, MP_DPS, MP_TOL, CP_EQUATIONS, As, Ks, Ls, _bracket_sign_change, _bracketed_root_mp, _diff_vec, _draw_thresholds, _unit,
                      cp_one_minus_psi, cp_point, cp_tangent_eigenvalues, cp_threshold_float, cp_threshold_mp)
 
 # --------------------------------------------------------------------------- (ii) cross-polytope
@@ -53,14 +53,14 @@ def cp_linearisation(ctx: Context, equation: str) -> Outcome:
 def cp_threshold_mp50(ctx: Context, equation: str) -> Outcome:
     """mpmath 50 digits: odd-mode sign change of the raw flow's tangent Jacobian at a v vs the root a_cp; even-mode signs."""
     records = {}
-    with mpmath.workdps(50):
+    with mpmath.workdps(MP_DPS):
         for K in ctx.K:
             w_odd = _diff_vec(K, 1, 3)
             w_even = _unit(K, 2)
             for L in ctx.L:
                 a_cp = cp_threshold_mp(K, L, equation)
                 f = lambda a: tangent_rayleigh_mp(cp_point(K, mpmath.mpf(a)), w_odd, L)[0]
-                br = _bracket_sign_change(lambda a: float(f(a)), 1e-3, 4.0 * K)
+                br = _bracket_sign_change(lambda a: float(f(a)), BRACKET["lo"], BRACKET["hi_per_K"] * K)
                 if br is None:
                     numeric = mpmath.mpf(0)
                     sign_ok = f(mpmath.mpf(1)) < 0
@@ -86,7 +86,7 @@ def cp_threshold_mp50(ctx: Context, equation: str) -> Outcome:
                                           "even_sign_ok": bool(even_ok), "K(L-1)/(L+1)_sufficient": bool(suff),
                                           "max_rel_error_eigenvalues_vs_formulas": mpmath.nstr(val_err, 5),
                                           "dnc_threshold": float(Fraction(K * (L - 1), L + 1))}
-                tol = mpmath.mpf(10) ** -40
+                tol = mpmath.mpf(MP_TOL)
                 if err > tol * max(1, abs(numeric)) or not (sign_ok and even_ok and suff) or res > tol or val_err > tol:
                     return Outcome.refuted({"K": K, "L": L, "claimed_cp_threshold": mpmath.nstr(a_cp, 30),
                                             "jacobian_sign_change_at": mpmath.nstr(numeric, 30),
@@ -95,21 +95,25 @@ def cp_threshold_mp50(ctx: Context, equation: str) -> Outcome:
     fig = render("Cross-polytope stability threshold (mpmath, 50 digits)", lambda fig: _draw_thresholds(fig, records, "cp"),
                  "Solid: a_cp(K, L), root of a = ((L-1)/(L+1))(K-2+2e^{-a/2}); markers: sign change of the odd-mode tangent "
                  "eigenvalue of the raw flow; dotted: the sufficient bound K(L-1)/(L+1) (= DNC threshold).")
-    return Outcome.held({"per_K_L": records, "mp_dps": 50, "bracket_grid": "48 points geometric in [1e-3, 4K]",
-                         "tolerances": "1e-40"}, figures=[fig])
+    return Outcome.held({"per_K_L": records, "mp_dps": MP_DPS, "bracket_grid": BRACKET,
+                         "tolerance": MP_TOL}, figures=[fig])
+
+
+CP_CERT_BITS = 128
+CP_OFFSET = 1e-6  # a = a_cp (1 ∓ CP_OFFSET): just below / above the threshold
 
 
 def cp_signs_certified(ctx: Context, equation: str) -> Outcome:
     """arb (128 bits) at λ = a v: odd-mode tangent Rayleigh quotient certainly > 0 at a_cp(1 - 1e-6), < 0 at
     a_cp(1 + 1e-6) and at K(L-1)/(L+1); even-mode (w = e_2) Rayleigh quotient certainly < 0 (L >= 2)."""
     records = {}
-    with working_precision(128), mpmath.workdps(40):
+    with working_precision(CP_CERT_BITS), mpmath.workdps(40):
         for K in ctx.K:
             w_odd, w_even = _diff_vec(K, 1, 3), _unit(K, 2)
             for L in [l for l in ctx.L if l >= 2]:
                 a_cp = cp_threshold_mp(K, L, equation)
-                below = exact(mpmath.nstr(a_cp * (1 - mpmath.mpf(10) ** -6), 35))
-                above = exact(mpmath.nstr(a_cp * (1 + mpmath.mpf(10) ** -6), 35))
+                below = exact(mpmath.nstr(a_cp * (1 - mpmath.mpf(CP_OFFSET)), 35))
+                above = exact(mpmath.nstr(a_cp * (1 + mpmath.mpf(CP_OFFSET)), 35))
                 suff = exact(Fraction(K * (L - 1), L + 1))
                 zero = exact(0)
                 c = exact(Fraction(L - 1, L + 1))
@@ -128,7 +132,7 @@ def cp_signs_certified(ctx: Context, equation: str) -> Outcome:
                     return Outcome.refuted({"K": K, "L": L, "cp_threshold_tested": mpmath.nstr(a_cp, 30),
                                             "values_match_formulas": bool(values_ok),
                                             **{k: v.str(6, radius=True) for k, v in R.items()}}, {"per_K_L": records})
-    return Outcome.held({"per_K_L": records, "arb_bits": 128, "offsets": "a = a_cp (1 ∓ 1e-6), a_cp rounded to 35 digits",
+    return Outcome.held({"per_K_L": records, "arb_bits": CP_CERT_BITS, "offsets": f"a = a_cp (1 ∓ {CP_OFFSET:g}), a_cp rounded to 35 digits",
                          "value_check": "each Rayleigh quotient's ball overlaps the derived μ_odd / μ_even ball, rel 1e-20"})
 
 
@@ -154,7 +158,7 @@ def cp_signs_arnoldi(ctx: Context, equation: str) -> Outcome:
                 pts = {"a=1": 1.0, "a=K": float(K)}
             else:
                 a_cp = cp_threshold_float(K, L, equation)
-                pts = {"below": a_cp * (1 - 1e-6), "above": a_cp * (1 + 1e-6), "at_K(L-1)/(L+1)": K * (L - 1) / (L + 1)}
+                pts = {"below": a_cp * (1 - CP_OFFSET), "above": a_cp * (1 + CP_OFFSET), "at_K(L-1)/(L+1)": K * (L - 1) / (L + 1)}
             rec, vals = {}, {}
             for name, a in pts.items():
                 got, want, method, scale = _cp_max_eig(K, L, a)
@@ -175,5 +179,5 @@ def cp_signs_arnoldi(ctx: Context, equation: str) -> Outcome:
                 return Outcome.refuted({"K": K, "L": L, **({"cp_threshold": a_cp} if L >= 2 else {}),
                                         "max_re_eig_scaled": vals, "values_match_derived_spectrum": value_ok},
                                        {"per_K_L": records})
-    return Outcome.held({"per_K_L": records, "offsets": "a = a_cp (1 ∓ 1e-6)", "methods": sorted(methods),
+    return Outcome.held({"per_K_L": records, "offsets": f"a = a_cp (1 ∓ {CP_OFFSET:g})", "methods": sorted(methods),
                          "max_error_vs_derived_spectrum": worst, "tolerance": "1e-8 x max(|μ_odd|, |μ_even|)"})

@@ -16,7 +16,7 @@ from reports.figures import render
 
 from numerics.reduced_jacobian import LANCZOS_NOISE, scaled_one_minus_psi
 
-from .common import (DNC_THRESHOLDS, Ks, Ls, _bracket_sign_change, _bracketed_root_mp, _diff_vec, _draw_thresholds,
+from .common import (BRACKET, MP_DPS, MP_TOL, DNC_THRESHOLDS, Ks, Ls, _bracket_sign_change, _bracketed_root_mp, _diff_vec, _draw_thresholds,
                      dnc_one_minus_psi, dnc_point, dnc_tangent_eigenvalue, dnc_threshold)
 
 # --------------------------------------------------------------------------- (i) DNC
@@ -74,12 +74,12 @@ def dnc_threshold_mp50(ctx: Context, threshold: str) -> Outcome:
     records = {}
     worst = mpmath.mpf(0)
     rng = ctx.rng(43)
-    with mpmath.workdps(50):
+    with mpmath.workdps(MP_DPS):
         for K in ctx.K:
             for L in ctx.L:
                 t = dnc_threshold(K, L, threshold)
                 f = lambda a: _dnc_rayleigh_mp(K, L, mpmath.mpf(a))[0]
-                br = _bracket_sign_change(lambda a: float(f(a)), 1e-3, 4.0 * K)
+                br = _bracket_sign_change(lambda a: float(f(a)), BRACKET["lo"], BRACKET["hi_per_K"] * K)
                 # a random tangent vector must be an eigenvector too (G = μ I on 1^⊥)
                 w = [mpmath.mpf(str(x)) for x in rng.standard_normal(K - 1)]
                 mean_w = mpmath.fsum(w) / (K - 1)
@@ -101,14 +101,14 @@ def dnc_threshold_mp50(ctx: Context, threshold: str) -> Outcome:
                                           "abs_difference": mpmath.nstr(err, 5), "random_tangent_eigen_residual": mpmath.nstr(res, 5),
                                           "rel_error_eigenvalue_vs_formula_at_K/2+1/7": mpmath.nstr(val_err, 5),
                                           "unstable_below_stable_above": bool(sign_ok)}
-                if (err > mpmath.mpf(10) ** -40 * max(1, abs(numeric)) or not sign_ok or res > mpmath.mpf(10) ** -40
-                        or val_err > mpmath.mpf(10) ** -40):
+                if (err > mpmath.mpf(MP_TOL) * max(1, abs(numeric)) or not sign_ok or res > mpmath.mpf(MP_TOL)
+                        or val_err > mpmath.mpf(MP_TOL)):
                     return Outcome.refuted({"K": K, "L": L, "claimed_threshold": str(t),
                                             "jacobian_sign_change_at": mpmath.nstr(numeric, 30)}, {"per_K_L": records})
     fig = render("DNC stability threshold (mpmath, 50 digits)", lambda fig: _draw_thresholds(fig, records, "dnc"),
                  "Lines: a = K(L-1)/(L+1) for each K; markers: sign change of the tangent Jacobian of the raw flow (root-found at 50 digits). DNC is stable above.")
-    return Outcome.held({"per_K_L": records, "max_abs_difference": mpmath.nstr(worst, 5), "mp_dps": 50,
-                         "bracket_grid": "48 points geometric in [1e-3, 4K]", "tolerances": "1e-40"}, figures=[fig])
+    return Outcome.held({"per_K_L": records, "max_abs_difference": mpmath.nstr(worst, 5), "mp_dps": MP_DPS,
+                         "bracket_grid": BRACKET, "tolerance": MP_TOL}, figures=[fig])
 
 
 LANCZOS_ROOT_TOL = 1e-9
