@@ -15,13 +15,16 @@ the norm grows at unit logarithmic rate, ``||λ(τ)|| = e^τ ||λ(0)||``.  Along
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
 import numpy as np
 from scipy.integrate import solve_ivp
 
 from .reduced_jacobian import scaled_rhs
 from .softmax import require_finite
 
-__all__ = ["kl_to_dnc", "kl_rate", "orbit_rhs", "integrate_orbit"]
+__all__ = ["kl_to_dnc", "kl_rate", "orbit_rhs", "Solution", "solve_recorded", "solve_orbit", "integrate_orbit"]
 
 
 def kl_to_dnc(lam: np.ndarray) -> np.ndarray:
@@ -51,15 +54,60 @@ def orbit_rhs(lam: np.ndarray, L: int) -> np.ndarray:
     return F / rho
 
 
-def integrate_orbit(lam0: np.ndarray, L: int, tau_max: float, n_out: int = 200, *,
-                    rtol: float = 1e-10, atol: float = 1e-12, method: str = "DOP853") -> tuple[np.ndarray, np.ndarray]:
-    """Integrate the rescaled orbit from ``lam0`` over ``τ ∈ [0, tau_max]``; returns ``(τ, Λ)``, Λ of shape (n_out, K-1)."""
+@dataclass
+class Solution:
+    """An integrated trajectory and the solver settings that produced it.
+
+    ``settings`` is built from the very values handed to :func:`scipy.integrate.solve_ivp`
+    (method, rtol, the absolute atol, the time span, the number of output points) plus what
+    the solver reports (function evaluations, status), so evidence records cannot drift from
+    what ran.
+    """
+
+    t: np.ndarray
+    y: np.ndarray  # shape (n_out, dim)
+    settings: dict[str, Any] = field(default_factory=dict)
+
+
+def solve_recorded(fun: Callable, t_span: tuple[float, float], y0: np.ndarray, *, method: str, rtol: float,
+                   atol: float, t_eval: np.ndarray, what: str = "integration", event: Callable | None = None) -> Solution:
+    """``solve_ivp`` with its settings recorded; a failed integration raises (never a silent partial orbit).
+
+    ``event(t, y)``, if given, is a terminal event (its ``direction`` attribute is honoured): the solution then
+    stops at its first zero, ``settings["event_t"]`` says where (None if it never fired).
+    """
+    t_span = (float(t_span[0]), float(t_span[1]))
+    sol = solve_ivp(fun, t_span, y0, method=method, rtol=rtol, atol=atol, t_eval=t_eval,
+                    events=[event] if event is not None else None)
+    if not sol.success:
+        raise RuntimeError(f"{what} failed: {sol.message}")
+    settings = {"solver": f"scipy solve_ivp {method}", "rtol": float(rtol), "atol": float(atol),
+                "t_span": list(t_span), "n_out": int(len(t_eval)), "nfev": int(sol.nfev), "status": int(sol.status)}
+    if event is not None:
+        fired = sol.t_events[0]
+        settings["event_t"] = float(fired[0]) if len(fired) else None
+    return Solution(sol.t, sol.y.T, settings)
+
+
+def solve_orbit(lam0: np.ndarray, L: int, tau_max: float, n_out: int = 200, *,
+                rtol: float = 1e-10, atol: float = 1e-12, method: str = "DOP853") -> Solution:
+    """The rescaled orbit from ``lam0`` over ``τ ∈ [0, tau_max]`` (``||λ(τ)|| = e^τ ||λ(0)||``), with its settings.
+
+    ``atol`` is relative to the largest entry of ``lam0`` (the absolute value passed to the solver
+    is recorded in ``settings["atol"]``).
+    """
     lam0 = require_finite(np.asarray(lam0, float), "λ0")
     if np.any(lam0 < 0):
         raise ValueError("λ0 must be >= 0")
     t_eval = np.linspace(0.0, tau_max, n_out)
-    sol = solve_ivp(lambda t, y: orbit_rhs(y, L), (0.0, tau_max), lam0, method=method, rtol=rtol,
-                    atol=atol * max(1.0, float(np.max(lam0))), t_eval=t_eval)
-    if not sol.success:
-        raise RuntimeError(f"orbit integration failed: {sol.message}")
-    return sol.t, sol.y.T
+    out = solve_recorded(lambda t, y: orbit_rhs(y, L), (0.0, tau_max), lam0, method=method, rtol=rtol,
+                         atol=atol * max(1.0, float(np.max(lam0))), t_eval=t_eval, what="orbit integration")
+    out.settings.update({"time": "orbit time τ (||λ|| = e^τ ||λ(0)||)", "L": int(L), "K": int(lam0.size + 1)})
+    return out
+
+
+def integrate_orbit(lam0: np.ndarray, L: int, tau_max: float, n_out: int = 200, *,
+                    rtol: float = 1e-10, atol: float = 1e-12, method: str = "DOP853") -> tuple[np.ndarray, np.ndarray]:
+    """Integrate the rescaled orbit from ``lam0`` over ``τ ∈ [0, tau_max]``; returns ``(τ, Λ)``, Λ of shape (n_out, K-1)."""
+    sol = solve_orbit(lam0, L, tau_max, n_out, rtol=rtol, atol=atol, method=method)
+    return sol.t, sol.y

@@ -56,8 +56,11 @@ __all__ = [
     "scaled_rhs_jvp",
     "scaled_tangent_jvp",
     "lanczos_extremes",
+    "DENSE_TANGENT_MAX",
+    "tangent_basis",
     "tangent_spectrum",
     "dense_rhs_jacobian",
+    "rhs_jvp_fd_mp",
     "rhs_jvp_mp",
     "tangent_rayleigh_mp",
     "tangent_jvp_arb",
@@ -156,12 +159,15 @@ def scaled_tangent_jvp(lam: np.ndarray, w: np.ndarray, L: int) -> tuple[np.ndarr
     return Gw, ell
 
 
-def lanczos_extremes(matvec, v0: np.ndarray, steps: int = 30, breakdown: float = 1e-10) -> dict:
+def lanczos_extremes(matvec, v0: np.ndarray, steps: int = 30, breakdown: float = 1e-10,
+                     noise_floor: float = 0.0) -> dict:
     """Lanczos with full reorthogonalisation for a symmetric operator: extreme Ritz values.
 
-    Stops early when the Krylov space closes (``β_j <= breakdown · ||A v_j||``): the
-    Ritz values are then exact eigenvalues of the operator restricted to an
-    invariant subspace containing ``v0``.  Returns ``{"max", "min", "steps", "closed"}``.
+    Stops early when the Krylov space closes (``β_j <= max(breakdown · ||A v_j||, noise_floor)``):
+    the Ritz values are then exact eigenvalues of the operator restricted to an
+    invariant subspace containing ``v0``.  ``noise_floor`` is the rounding level of the matvec
+    itself (an operator that is a small difference of large terms): a residual below it is
+    noise, and continuing would add spurious Ritz values.  Returns ``{"max", "min", "steps", "closed"}``.
     """
     V = [v0 / np.linalg.norm(v0)]
     alphas: list[float] = []
@@ -177,7 +183,7 @@ def lanczos_extremes(matvec, v0: np.ndarray, steps: int = 30, breakdown: float =
         for v in V:
             w = w - np.dot(v, w) * v
         b = float(np.linalg.norm(w))
-        if b <= breakdown * max(size, 1e-300):
+        if b <= max(breakdown * max(size, 1e-300), noise_floor):
             closed = True
             break
         betas.append(b)
@@ -189,16 +195,34 @@ def lanczos_extremes(matvec, v0: np.ndarray, steps: int = 30, breakdown: float =
     return {"max": float(ritz.max()), "min": float(ritz.min()), "steps": len(alphas), "closed": closed}
 
 
+#: Lanczos residuals below this fraction of ||J v|| are rounding noise (measured: <= 5e-14 up to K = 2^16)
+LANCZOS_NOISE = 1e-12
+
+#: below this tangent dimension (K - 2) the non-symmetric spectrum is taken from the dense matrix
+#: (ARPACK needs k + 1 < ncv <= n, impossible at K = 4, and is no faster at small sizes).
+DENSE_TANGENT_MAX = 64
+
+
+def tangent_basis(u: np.ndarray) -> np.ndarray:
+    """An orthonormal basis of ``u^⊥`` (columns), ``u`` a unit vector: n x (n - 1)."""
+    n = u.size
+    Q, _ = np.linalg.qr(np.column_stack([u, np.eye(n)]))
+    return Q[:, 1:n]
+
+
 def tangent_spectrum(lam: np.ndarray, L: int, *, symmetric: bool, seed: int = 0,
-                     tol: float = 1e-12, ends: tuple[str, ...] = ("max", "min"), ncv: int = 20) -> dict:
+                     tol: float = 1e-12, ends: tuple[str, ...] = ("max", "min"), ncv: int = 20,
+                     dense_max: int = DENSE_TANGENT_MAX) -> dict:
     """Extreme real parts of the eigenvalues of ``G`` on ``u^⊥`` (scaled by ``e^{-ℓ*}``), from JVPs only.
 
     ``symmetric=True`` (G is symmetric at λ ≡ a): Lanczos with full
     reorthogonalisation on ``u^⊥`` (:func:`lanczos_extremes`; G maps ``u^⊥`` into
-    itself, so a tangent start vector keeps the Krylov space tangent).  Otherwise
+    itself, so a tangent start vector keeps the Krylov space tangent).  Otherwise,
+    for a tangent dimension ``n - 1 <= dense_max``: the dense matrix of ``G`` in an
+    orthonormal basis of ``u^⊥`` (``n - 1`` JVPs) and ``numpy.linalg.eigvals``; above it
     Arnoldi (ARPACK eigs) with the radial direction deflated to a large eigenvalue
     of the sign that keeps it out of the requested end.  Returns
-    ``{"max": ..., "min": ..., "log_scale": ℓ*, "jvps": count}`` (+ Lanczos info).
+    ``{"max": ..., "min": ..., "log_scale": ℓ*, "jvps": count, "method": ...}`` (+ Lanczos info).
     """
     lam = np.asarray(lam, float)
     n = lam.size
@@ -218,9 +242,20 @@ def tangent_spectrum(lam: np.ndarray, L: int, *, symmetric: bool, seed: int = 0,
 
     out = {"log_scale": ell}
     if symmetric:
-        res = lanczos_extremes(tangent_mv, v0, steps=min(ncv * 3, n - 1))
+        # G = P_u J - ρ I is a difference of terms of size ||J v||: its rounding level is relative to that
+        F, _ = scaled_rhs(lam, L)
+        ref = float(np.linalg.norm(scaled_rhs_jvp(lam, v0, L)[0])) + abs(float(np.dot(u, F))) / float(np.linalg.norm(lam))
+        floor = LANCZOS_NOISE * ref
+        res = lanczos_extremes(tangent_mv, v0, steps=min(ncv * 3, n - 1), noise_floor=floor)
         out.update({k: res[k] for k in ("max", "min") if k in ends}, lanczos_steps=res["steps"],
-                   krylov_closed=res["closed"], jvps=count[0])
+                   krylov_closed=res["closed"], jvps=count[0], method="lanczos", noise_floor=floor)
+        return out
+    if n - 1 <= dense_max:
+        Q = tangent_basis(u)
+        M = Q.T @ np.column_stack([tangent_mv(Q[:, j]) for j in range(n - 1)])
+        re = np.real(np.linalg.eigvals(M))
+        out.update({k: float(f(re)) for k, f in (("max", np.max), ("min", np.min)) if k in ends},
+                   jvps=count[0], method=f"dense eigvals ({n - 1} x {n - 1})")
         return out
     probe = np.linalg.norm(tangent_mv(v0))
     big = 10.0 * (probe + 1.0)
@@ -241,6 +276,7 @@ def tangent_spectrum(lam: np.ndarray, L: int, *, symmetric: bool, seed: int = 0,
             raise RuntimeError(f"ARPACK did not converge for the {end} tangent eigenvalue") from exc
         out[end] = float(np.real(vals[0]))
     out["jvps"] = count[0]
+    out["method"] = f"ARPACK eigs (ncv {min(n - 1, ncv)}, tol {tol:g})"
     return out
 
 
@@ -285,6 +321,25 @@ def rhs_jvp_mp(lam: Sequence, w: Sequence, L: int) -> tuple[list, list]:
         F.append(omp[k] * pw)
         Jw.append(domp[k] * pw + omp[k] * dpw * w[k])
     return F, Jw
+
+
+def rhs_jvp_fd_mp(lam: Sequence, w: Sequence, L: int, h=None) -> list:
+    """``J w`` by central differences of the flow itself, ``(F(λ + h w) - F(λ - h w)) / (2h)``, in mpmath.
+
+    An independent route to :func:`rhs_jvp_mp` and :func:`scaled_rhs_jvp`: it uses only
+    :func:`numerics.reduced_flow.reduced_rhs_mp` (no chain rule, no softmax Jacobian).
+    The truncation error is ``O(h²)``; the default ``h = 10^{-dps/3}`` leaves about a third of
+    the working digits for the rounding error ``O(10^{-dps}/h)``.  λ must stay >= 0 on
+    ``λ ± h w`` (it is the caller's job to keep ``h |w|`` below ``min λ``).
+    """
+    from .reduced_flow import reduced_rhs_mp
+
+    lam = [mpmath.mpmathify(x) for x in lam]
+    w = [mpmath.mpmathify(x) for x in w]
+    h = mpmath.mpf(10) ** (-(mpmath.mp.dps // 3)) if h is None else mpmath.mpmathify(h)
+    plus = reduced_rhs_mp([x + h * y for x, y in zip(lam, w)], L)
+    minus = reduced_rhs_mp([x - h * y for x, y in zip(lam, w)], L)
+    return [(p - m) / (2 * h) for p, m in zip(plus, minus)]
 
 
 def tangent_rayleigh_mp(lam: Sequence, w: Sequence, L: int) -> tuple[mpmath.mpf, mpmath.mpf]:

@@ -111,3 +111,55 @@ def test_kl_and_orbit():
     assert np.allclose(np.linalg.norm(Y, axis=1), np.linalg.norm(Y[0]) * np.exp(tau), rtol=1e-7)
     F, _ = scaled_rhs(lam, 1)
     assert kl_rate(lam, F) < 0  # L = 1: KL decreases
+
+
+def test_tangent_spectrum_dense_at_K4_matches_derived_cross_polytope_eigenvalues():
+    # ARPACK cannot run at K = 4 (ncv must satisfy k + 1 < ncv <= n = 3): the dense path must
+    K, L, a = 4, 2, 3.0
+    lam = np.array([a, 0.0, a])
+    spec = tangent_spectrum(lam, L, symmetric=False)
+    assert spec["method"].startswith("dense")
+    omp, _ = scaled_one_minus_psi(lam)
+    c = (L - 1) / (L + 1)
+    mu_odd = a**c * (c * omp[0] - a * omp[1] / K)
+    mu_even = -omp[0] * a**c
+    assert abs(spec["max"] - max(mu_odd, mu_even)) <= 1e-12 * abs(mu_even)
+    assert abs(spec["min"] - min(mu_odd, mu_even)) <= 1e-12 * abs(mu_even)
+
+
+def test_tangent_spectrum_dense_and_arnoldi_agree():
+    lam = np.random.default_rng(5).uniform(0.5, 3.0, 63)
+    dense = tangent_spectrum(lam, 3, symmetric=False, ends=("max",))
+    arpack = tangent_spectrum(lam, 3, symmetric=False, ends=("max",), dense_max=8)
+    assert dense["method"].startswith("dense") and arpack["method"].startswith("ARPACK")
+    assert abs(dense["max"] - arpack["max"]) <= 1e-8 * abs(dense["max"])
+
+
+def test_jvp_by_mp_differences_matches_chain_rule_at_generic_lambda():
+    from numerics.reduced_jacobian import rhs_jvp_fd_mp
+
+    rng = np.random.default_rng(6)
+    lam = 0.3 * np.exp(rng.standard_normal(15))
+    w = lam * rng.standard_normal(15)
+    with mpmath.workdps(40):
+        lm, wm = [mpmath.mpf(float(x)) for x in lam], [mpmath.mpf(float(x)) for x in w]
+        fd = rhs_jvp_fd_mp(lm, wm, 2)
+        _, jw = rhs_jvp_mp(lm, wm, 2)
+        assert max(abs(x - y) for x, y in zip(fd, jw)) < mpmath.mpf(10) ** -20
+    jf, ell = scaled_rhs_jvp(lam, w, 2)
+    np.testing.assert_allclose(jf * np.exp(ell), [float(x) for x in jw], rtol=1e-10)
+
+
+def test_solve_recorded_records_what_ran_and_stops_at_an_event():
+    from numerics.ode import solve_orbit, solve_recorded
+
+    sol = solve_orbit(np.array([0.5, 1.0, 1.5]), 1, tau_max=1.0, n_out=5, rtol=1e-9, atol=1e-12, method="LSODA")
+    assert sol.settings["rtol"] == 1e-9 and sol.settings["atol"] == 1.5e-12 and sol.settings["t_span"] == [0.0, 1.0]
+    assert sol.settings["solver"] == "scipy solve_ivp LSODA" and sol.settings["n_out"] == 5
+
+    def event(t, y):
+        return y[0] - 2.0
+    event.terminal, event.direction = True, 1
+    out = solve_recorded(lambda t, y: [1.0], (0.0, 5.0), [0.0], method="RK45", rtol=1e-10, atol=1e-12,
+                         t_eval=np.linspace(0, 5, 11), event=event)
+    assert abs(out.settings["event_t"] - 2.0) < 1e-9 and out.t[-1] <= 2.0
