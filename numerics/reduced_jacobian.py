@@ -44,7 +44,7 @@ import numpy as np
 from scipy.linalg import eigh_tridiagonal
 from scipy.sparse.linalg import ArpackNoConvergence, LinearOperator, eigs
 
-from .hadamard import fwht, fwht_mp, require_power_of_two
+from .hadamard import fwht, fwht_mp, fwht_split, require_power_of_two
 from .reduced_flow import beta, mean_logit_profile, require_depth, softmax_profile_mp
 from .softmax import log_softmax, require_finite
 
@@ -86,8 +86,12 @@ def _check_w(w: np.ndarray, n: int) -> np.ndarray:
 
 
 def _minus_half_sum(x_tail: np.ndarray) -> np.ndarray:
-    """``2 Σ_{i>=1: H[k,i]=-1} x_i`` for k = 1..K-1, given x on all K modes with x_0 = 0."""
-    return (np.sum(x_tail) - fwht(x_tail))[1:]
+    """``2 Σ_{i>=1: H[k,i]=-1} x_i`` for k = 1..K-1, given x on all K modes with x_0 = 0.
+
+    Summed by :func:`numerics.hadamard.fwht_split` (additions only), not as ``Σ x - H x``: for x >= 0 that
+    difference cancels when the odd part is many orders below the total (as in ``1 - ψ`` at large margins).
+    """
+    return 2 * fwht_split(x_tail)[1][1:]
 
 
 # ----------------------------------------------------------------------------- float64, scaled
