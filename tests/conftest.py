@@ -1,7 +1,8 @@
-"""pytest configuration: hypothesis profiles and the --thorough switch.
+"""pytest configuration: hypothesis profiles and the --profile switch.
 
-`pytest` runs the claims registry with the fast `ci` profile; `pytest --thorough`
-(or HYPOTHESIS_PROFILE=thorough) runs the long sweeps and the tests marked `thorough`.
+`pytest` runs the claims registry with the fast `ci` profile; `pytest --profile thorough`
+(the same words as `ncdepth verify --profile thorough`; also `--thorough` or
+HYPOTHESIS_PROFILE=thorough) runs the long sweeps and the tests marked `thorough`.
 """
 
 from __future__ import annotations
@@ -19,12 +20,16 @@ import ncdepth.fuzzing  # noqa: F401  (registers the `ci` and `thorough` hypothe
 
 
 def pytest_addoption(parser):
-    parser.addoption("--thorough", action="store_true", default=False,
-                     help="run the thorough profile: long sweeps and tests marked `thorough`")
+    parser.addoption("--profile", choices=("ci", "thorough"), default=None,
+                     help="ncdepth profile: ci (fast, default) or thorough (long sweeps and tests marked `thorough`)")
+    parser.addoption("--thorough", action="store_true", default=False, help="the same as --profile thorough")
 
 
 def pytest_configure(config):
-    profile = "thorough" if config.getoption("--thorough") else os.environ.get("HYPOTHESIS_PROFILE", "ci")
+    chosen = config.getoption("--profile")
+    if config.getoption("--thorough"):
+        chosen = "thorough"
+    profile = chosen or os.environ.get("HYPOTHESIS_PROFILE", "ci")
     settings.load_profile(profile)
     config._ncdepth_profile = profile
 
@@ -32,7 +37,7 @@ def pytest_configure(config):
 def pytest_collection_modifyitems(config, items):
     if config._ncdepth_profile == "thorough":
         return
-    skip = pytest.mark.skip(reason="thorough sweep: run with --thorough")
+    skip = pytest.mark.skip(reason="thorough sweep: run with --profile thorough")
     for item in items:
         if "thorough" in item.keywords:
             item.add_marker(skip)
