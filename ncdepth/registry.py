@@ -337,6 +337,12 @@ class Check:
     says what was found.  The verdict is still computed (FAIL when the counterexample is
     reproduced); the finding only lets pytest expect that FAIL (a strict xfail) and the
     report name it, instead of the statement being adjusted until it passes.
+
+    ``open_problem`` is non-empty when the check addresses a question nobody has settled (a case the
+    paper leaves open) and is expected to stay undecided: it says what is open.  The verdict is still
+    computed (INCONCLUSIVE with the certified numbers); pytest then expects INCONCLUSIVE (a strict
+    xfail: a PASS means the question was settled and the declaration must go), and FAIL, UNSOUND or
+    ERROR still fail the test.
     """
 
     name: str
@@ -360,6 +366,7 @@ class Check:
     for_all: str = ""
     method: str = ""
     finding: str = ""
+    open_problem: str = ""
     # May ``--split N`` run this check on chunks of its K (else L) grid as separate tasks, combined by the
     # runner (ncdepth.parallel)?  None: fuzz checks yes, others no.  Declare True only when the check's
     # verdict on a grid is the conjunction of its verdicts on the grid's parts (no fit across the grid).
