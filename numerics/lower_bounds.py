@@ -1,0 +1,316 @@
+"""Certified lower bounds for the Schatten form of (P_L) (Lemma D.7), for the open cases of T3.1.
+
+Problem (n samples per class, p = 2/(L+1)):
+
+    S_p(K) = inf { Σ_i σ_i(Z)^p : Z a K x Kn matrix, z_{ci}[c] - z_{ci}[c'] >= 1 for c' != c },
+
+so that the global minimum of (P_L) is ((L+1)/2) S_p and V_DNC = ((L+1)/2) (K-1) n^{p/2}.
+
+Three facts, each with a machine check below (nothing here is a float search).
+
+(R) Centring.  P = I - (1/K) 1 1^T leaves every margin unchanged (it subtracts the column mean)
+    and is a contraction, so σ_i(PZ) <= σ_i(Z) for every i; PZ has 1^T PZ = 0, rank <= K-1.
+    Hence S_p may be computed over column-centred Z, with K-1 singular values.
+
+(K3) K = 3: σ_1(Z) σ_2(Z) >= n for every centred feasible Z.  For n = 1: a centred column of
+    class c with both margins >= 1 is exactly z_c = -(u_c m_{c+1} + v_c m_{c+2}) with u_c, v_c >= 1
+    (m_c = columns of M_3, indices mod 3; :func:`k3_margin_map` checks that the margins are
+    (v_c, u_c)); Cauchy-Binet gives σ_1² σ_2² = e_2(ZᵀZ) = (1/3) Σ_c x_c² with
+    x_c = u_c u_{c+1} - u_c v_{c+1} + v_c v_{c+1} (:func:`k3_cauchy_binet_identity`), and
+    Σ_c x_c² >= 3 on u, v >= 1 is certified region by region (:func:`k3_region_certificates`).
+    For n > 1 sum the n = 1 inequality over the n³ triples (one column of each class): every
+    cross-class pair of columns occurs in n triples, so n Σ_cross det² >= n³, and same-class pairs
+    only add.  With AM-GM, σ_1^p + σ_2^p >= 2 (σ_1 σ_2)^{p/2} >= 2 n^{p/2}: DNC is globally
+    optimal at K = 3 for every L >= 1 and n >= 1.
+
+(B) K >= 4, a bound only.  For centred feasible Z with singular values σ_1 >= ... >= σ_{K-1}:
+    σ_1 σ_2 >= 1 (n = 1; the 3 x 3 principal submatrix on any three classes is K = 3-feasible,
+    σ_i(submatrix) <= σ_i(Z) by interlacing, then (R) and (K3)); ||Z||_* >= <M_K, Z> >= K-1
+    (||M_K||_op = 1 and <M_K, Z> = (1/K) Σ_c Σ_{c'≠c} margin >= K-1); and σ_i <= σ_2 for i >= 3.
+    Since σ^p >= σ σ_2^{p-1} for σ <= σ_2,
+
+        Σ σ_i^p >= φ(σ_1, σ_2) = σ_1^p + σ_2^p + max(0, K-1-σ_1-σ_2) σ_2^{p-1},
+
+    minimised by an exact-box branch and bound (:func:`relaxed_bound`) over
+    {σ_1 >= σ_2 > 0, σ_1 σ_2 >= 1, σ_1 + (K-2) σ_2 >= K-1}.  The result is a certified lower bound
+    on S_p, strictly below K-1 in the open cases: a gap, never a proof.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Callable
+
+import numpy as np
+import sympy as sp
+
+from .constructions import dnc_mean_logits
+from .intervals import arb, exact, working_precision
+
+__all__ = [
+    "centre_columns",
+    "min_column_margin",
+    "k3_symbols",
+    "k3_columns",
+    "k3_cyclic_forms",
+    "k3_margin_map",
+    "k3_cauchy_binet_identity",
+    "k3_region_certificates",
+    "RegionCertificate",
+    "sum_of_squared_2x2_minors",
+    "random_feasible_logits",
+    "relaxed_bound",
+    "RelaxedBound",
+    "phi_lower",
+]
+
+
+# --------------------------------------------------------------------------- shared small helpers
+def centre_columns(Z: np.ndarray) -> np.ndarray:
+    """P Z with P = I - (1/K) 1 1ᵀ: margins unchanged, singular values not increased (fact (R))."""
+    Z = np.asarray(Z, dtype=float)
+    return Z - Z.mean(axis=0, keepdims=True)
+
+
+def min_column_margin(Z: np.ndarray, labels: np.ndarray) -> float:
+    """min over columns i and c' != labels[i] of Z[labels[i], i] - Z[c', i]."""
+    Z = np.asarray(Z, dtype=float)
+    idx = np.arange(Z.shape[1])
+    own = Z[labels, idx]
+    gap = own[None, :] - Z
+    gap[labels, idx] = np.inf
+    return float(gap.min())
+
+
+def random_feasible_logits(K: int, n: int, rng: np.random.Generator, *, spread: float = 3.0) -> tuple[np.ndarray, np.ndarray]:
+    """A random K x Kn logit matrix with every margin >= 1 (not centred), and its labels.
+
+    Each column: a random vector, then its own entry raised to 1 + max of the others + a random
+    exponential slack, so the margins are >= 1 by construction (and > 1 generically).
+    """
+    labels = np.repeat(np.arange(K), n)
+    Z = rng.normal(scale=spread, size=(K, K * n))
+    for i, c in enumerate(labels):
+        others = np.delete(Z[:, i], c)
+        Z[c, i] = others.max() + 1.0 + rng.exponential(scale=spread / 4)
+    return Z, labels
+
+
+# --------------------------------------------------------------------------- K = 3, symbolic part
+def k3_symbols():
+    """Symbols u_c, v_c (c = 0, 1, 2) of the cone parametrisation; both >= 1 on the feasible set."""
+    u = sp.symbols("u0:3", positive=True)
+    v = sp.symbols("v0:3", positive=True)
+    return u, v
+
+
+def k3_columns(u, v) -> sp.Matrix:
+    """Z with columns z_c = -(u_c m_{c+1} + v_c m_{c+2}), m_c the columns of M_3 (exact)."""
+    M = sp.Matrix(dnc_mean_logits(3, exact_arith=True).tolist()).applyfunc(sp.nsimplify)
+    cols = [-(u[c] * M[:, (c + 1) % 3] + v[c] * M[:, (c + 2) % 3]) for c in range(3)]
+    return sp.Matrix.hstack(*cols)
+
+
+def k3_cyclic_forms(u, v) -> list:
+    """x_c = u_c u_{c+1} - u_c v_{c+1} + v_c v_{c+1} (c mod 3)."""
+    return [u[c] * u[(c + 1) % 3] - u[c] * v[(c + 1) % 3] + v[c] * v[(c + 1) % 3] for c in range(3)]
+
+
+def k3_margin_map() -> dict:
+    """The margins of the parametrised columns, expanded; and whether 1ᵀZ = 0.
+
+    Returns {"margins": {(c, c'): expr}, "centred": bool}.  The parametrisation covers every
+    centred feasible column iff the two margins of column c are two distinct coordinates
+    among (u_c, v_c) (a centred column of K = 3 has two degrees of freedom).
+    """
+    u, v = k3_symbols()
+    Z = k3_columns(u, v)
+    margins = {(c, d): sp.expand(Z[c, c] - Z[d, c]) for c in range(3) for d in range(3) if d != c}
+    centred = all(sp.expand(sum(Z[:, c])) == 0 for c in range(3))
+    return {"margins": margins, "centred": centred, "symbols": (u, v)}
+
+
+def sum_of_squared_2x2_minors(Z: sp.Matrix):
+    """e_2 of the eigenvalues of ZᵀZ = Σ over row pairs and column pairs of (2 x 2 minor)²
+    (Cauchy-Binet); for a rank-2 matrix this is σ_1² σ_2²."""
+    rows, cols = Z.shape
+    total = 0
+    for r in itertools.combinations(range(rows), 2):
+        for c in itertools.combinations(range(cols), 2):
+            total += Z.extract(list(r), list(c)).det() ** 2
+    return sp.expand(total)
+
+
+def k3_cauchy_binet_identity(minor_scale: Fraction) -> dict:
+    """Is e_2(ZᵀZ) == minor_scale · Σ_c x_c² identically in (u, v)?  (The true scale is 1/3.)
+
+    Also evaluates both sides at DNC (u = v = 1) so a wrong scale is exhibited at a point.
+    """
+    u, v = k3_symbols()
+    Z = k3_columns(u, v)
+    lhs = sum_of_squared_2x2_minors(Z)
+    rhs = sp.expand(sp.Rational(minor_scale.numerator, minor_scale.denominator) * sum(x ** 2 for x in k3_cyclic_forms(u, v)))
+    diff = sp.expand(lhs - rhs)
+    at_dnc = {s: 1 for s in (*u, *v)}
+    return {"identity": diff == 0, "lhs_at_dnc": sp.Rational(lhs.subs(at_dnc)), "rhs_at_dnc": sp.Rational(rhs.subs(at_dnc)),
+            "difference_terms": len(sp.Poly(diff, *u, *v).terms()) if diff != 0 else 0}
+
+
+@dataclass(frozen=True)
+class RegionCertificate:
+    """One sign region of δ_c = u_c - v_c: F - F(1) - S has only non-negative coefficients in the
+    non-negative slack variables (S an explicit sum of squares, or 0)."""
+
+    signs: tuple[int, ...]          # +1: δ_c >= 0 (v_c = 1 + s_c, u_c = v_c + t_c), -1: δ_c <= 0
+    bad_index: int | None           # the c with δ_c >= 0 >= δ_{c+1} where S is needed, or None
+    terms: int                      # number of monomials of F - F(1) - S
+    min_coefficient: sp.Rational    # smallest coefficient (>= 0 means certified)
+    certified: bool
+
+
+def k3_region_certificates(target: sp.Rational | None = None) -> tuple[sp.Rational, list[RegionCertificate]]:
+    """Certify Σ_c x_c² >= target on u, v >= 1 (default target: the value at DNC, u = v = 1).
+
+    Region (signs): for δ_c >= 0 write v_c = 1 + s_c, u_c = v_c + t_c; for δ_c <= 0 write
+    u_c = 1 + s_c, v_c = u_c + t_c, with s_c, t_c >= 0; the 8 regions cover u, v >= 1.  Then
+    x_c = (1 + ·)(1 + ·) + δ_c δ_{c+1} (checked by the coefficients), and the only negative
+    monomials come from a c with δ_c >= 0 >= δ_{c+1} ("bad"; at most one c on a 3-cycle).  There
+    x_c = 1 + ω - t_c t_{c+1} with ω >= 0 and S = (ω - t_c t_{c+1})² + (t_c - t_{c+1})² is subtracted:
+    (1 + ω - P)² - 1 - S = 2ω - t_c² - t_{c+1}², whose -t² are paid by the neighbours' squares.
+    A region is certified when F - target - S has no negative coefficient (then F - target >= S >= 0).
+    """
+    u, v = k3_symbols()
+    F = sp.expand(sum(x ** 2 for x in k3_cyclic_forms(u, v)))
+    if target is None:
+        target = sp.Rational(F.subs({s: 1 for s in (*u, *v)}))
+    s = sp.symbols("s0:3", nonnegative=True)
+    t = sp.symbols("t0:3", nonnegative=True)
+    out = []
+    for signs in itertools.product((1, -1), repeat=3):
+        sub = {}
+        for c in range(3):
+            if signs[c] > 0:
+                sub[v[c]] = 1 + s[c]
+                sub[u[c]] = 1 + s[c] + t[c]
+            else:
+                sub[u[c]] = 1 + s[c]
+                sub[v[c]] = 1 + s[c] + t[c]
+        G = sp.expand(F.subs(sub) - target)
+        bad = [c for c in range(3) if signs[c] > 0 and signs[(c + 1) % 3] < 0]
+        S = sp.Integer(0)
+        if bad:
+            c = bad[0]
+            x_c = sp.expand(k3_cyclic_forms(u, v)[c].subs(sub))
+            P = t[c] * t[(c + 1) % 3]
+            omega = sp.expand(x_c - 1 + P)
+            S = sp.expand((omega - P) ** 2 + (t[c] - t[(c + 1) % 3]) ** 2)
+        R = sp.expand(G - S)
+        coeffs = [sp.Rational(k) for k in sp.Poly(R, *s, *t).coeffs()] if R != 0 else [sp.Rational(0)]
+        mc = min(coeffs)
+        out.append(RegionCertificate(signs, bad[0] if bad else None, len(coeffs), mc, bool(mc >= 0)))
+    return target, out
+
+
+# --------------------------------------------------------------------------- K >= 4: the relaxed bound
+def phi_lower(box: tuple[Fraction, Fraction, Fraction, Fraction], K: int, p_num: int, p_den: int,
+              nuclear_floor: Fraction):
+    """A rigorous lower bound (arb) of φ(σ_1, σ_2) over the box [a1, b1] x [a2, b2], a2 > 0.
+
+    Each term is monotone: σ_1^p, σ_2^p increase; max(0, K-1-σ_1-σ_2) decreases in both and
+    σ_2^{p-1} decreases in σ_2 (p < 1), so φ >= a1^p + a2^p + max(0, K-1-b1-b2) b2^{p-1}.
+    """
+    a1, b1, a2, b2 = box
+    p = arb(p_num) / p_den
+    rest = nuclear_floor - b1 - b2
+    val = exact(a1) ** p + exact(a2) ** p
+    if rest > 0:
+        val = val + exact(rest) * exact(b2) ** (p - 1)
+    return val
+
+
+def _box_admissible(box, K: int, nuclear_floor: Fraction) -> bool:
+    """Can the box meet {σ_1 >= σ_2, σ_1 σ_2 >= 1, σ_1 + (K-2) σ_2 >= nuclear_floor}?"""
+    a1, b1, a2, b2 = box
+    return b1 >= a2 and b1 * b2 >= 1 and b1 + (K - 2) * b2 >= nuclear_floor
+
+
+@dataclass(frozen=True)
+class RelaxedBound:
+    lower: object               # arb: certified lower bound of min φ (hence of S_p at n = 1)
+    best_upper_sample: float    # φ at the best box corner seen (float; shows how tight `lower` is)
+    boxes_processed: int
+    boxes_left: int
+    sigma1_max: Fraction        # the search box: σ_1 <= (K-1)^{1/p} suffices (else σ_1^p > K-1)
+    finished: bool              # False: the box budget ran out (lower is still valid)
+
+
+def _phi_float(s1: Fraction, s2: Fraction, L: int, nuclear_floor: Fraction) -> float:
+    """φ at a point, float64 (only for the upper estimate that steers the search)."""
+    p = 2 / (L + 1)
+    return float(s1) ** p + float(s2) ** p + max(0.0, float(nuclear_floor - s1 - s2)) * float(s2) ** (p - 1)
+
+
+def _feasible_point_in(box, K: int, nuclear_floor: Fraction) -> tuple[Fraction, Fraction] | None:
+    """A point of the admissible region inside the box (σ_2 at its top end), or None."""
+    a1, b1, a2, b2 = box
+    s2 = b2
+    s1 = max(a1, 1 / s2, nuclear_floor - (K - 2) * s2, s2)
+    return (s1, s2) if s1 <= b1 else None
+
+
+def relaxed_bound(K: int, L: int, *, nuclear_floor: Fraction, max_boxes: int, tolerance: Fraction, prec: int,
+                  report: Callable[[float, str], None] | None = None) -> RelaxedBound:
+    """min of φ over the admissible region, by best-first branch and bound on exact rational boxes.
+
+    Outside σ_1 <= s1max := ceil((K-1)^{(L+1)/2}) + 1 every Z has Σσ^p >= σ_1^p > K-1, so the
+    region is cut there and K-1 is kept as the bound of the cut-off part.  σ_2 ranges over
+    [1/s1max, s1max] (σ_2 >= 1/σ_1, σ_2 <= σ_1).  The certified bound is the least lower end of
+    the rigorous box bounds (:func:`phi_lower`) still in the queue; the search stops when it is
+    within `tolerance` of the best feasible value of φ seen (float, steering only) or after
+    `max_boxes` boxes (the bound is valid either way; `finished` says which).
+    """
+    import heapq
+
+    s1max = Fraction(int(np.ceil(float(nuclear_floor) ** ((L + 1) / 2))) + 1)
+    with working_precision(prec):
+        root = (Fraction(0), s1max, 1 / s1max, s1max)
+        heap: list = []
+        counter = itertools.count()
+
+        def push(box):
+            if _box_admissible(box, K, nuclear_floor):
+                lo = phi_lower(box, K, 2, L + 1, nuclear_floor)
+                heapq.heappush(heap, (float(lo.lower().mid()), next(counter), box, lo))
+
+        push(root)
+        best_upper = float(nuclear_floor)
+        processed = 0
+        finished = False
+        while heap:
+            key, _, box, lo = heap[0]
+            point = _feasible_point_in(box, K, nuclear_floor)
+            if point is not None:
+                best_upper = min(best_upper, _phi_float(*point, L, nuclear_floor))
+            if key >= best_upper - float(tolerance):
+                finished = True
+                break
+            if processed >= max_boxes:
+                break
+            heapq.heappop(heap)
+            processed += 1
+            a1, b1, a2, b2 = box
+            if b1 - a1 >= b2 - a2:
+                m = (a1 + b1) / 2
+                push((a1, m, a2, b2)); push((m, b1, a2, b2))
+            else:
+                m = (a2 + b2) / 2
+                push((a1, b1, a2, m)); push((a1, b1, m, b2))
+            if report is not None and processed % 2000 == 0:
+                report(min(processed / max_boxes, 0.99), f"relaxed bound K={K} L={L}: {processed} boxes")
+        lower = exact(nuclear_floor)
+        for *_, lo in heap:
+            if bool(lo.lower() < lower.lower()):
+                lower = lo
+        return RelaxedBound(arb(lower.lower()), best_upper, processed, len(heap), s1max, finished)
