@@ -34,6 +34,12 @@ Three facts, each with a machine check below (nothing here is a float search).
     minimised by an exact-box branch and bound (:func:`relaxed_bound`) over
     {σ_1 >= σ_2 > 0, σ_1 σ_2 >= 1, σ_1 + (K-2) σ_2 >= K-1}.  The result is a certified lower bound
     on S_p, strictly below K-1 in the open cases: a gap, never a proof.
+
+(S) K >= 4, sliced by ρ = ||Z - M_K||_F (Z centred feasible, D = Z - M_K has non-negative margins):
+    <M_K, D> >= γρ with γ = 1/sqrt(K(K-1)) (:func:`cone_gamma_squared`), so ||Z||_* >= K-1+γρ,
+    K-1+2γρ+ρ² <= ||Z||_F² <= K-1+2 sqrt(K-1) ρ+ρ², σ_1 <= 1+ρ, with σ_1σ_2 >= 1 as in (B); Σσ^p is
+    bounded below on boxes of (ρ, σ) by Σ a_i^p, (Σσ) σ_max^{p-1} and Hölder (Σσ)^{2-p}/(Σσ²)^{1-p}
+    (:func:`sliced_relaxed_bound`).  Again a certified bound below K-1, not a proof.
 """
 
 from __future__ import annotations
@@ -64,6 +70,9 @@ __all__ = [
     "relaxed_bound",
     "RelaxedBound",
     "phi_lower",
+    "cone_gamma_squared",
+    "sliced_relaxed_bound",
+    "SlicedBound",
 ]
 
 
@@ -314,3 +323,140 @@ def relaxed_bound(K: int, L: int, *, nuclear_floor: Fraction, max_boxes: int, to
             if bool(lo.lower() < lower.lower()):
                 lower = lo
         return RelaxedBound(arb(lower.lower()), best_upper, processed, len(heap), s1max, finished)
+
+
+# --------------------------------------------------------------------------- K >= 4: sliced by the distance to DNC
+def cone_gamma_squared(K: int) -> Fraction:
+    """γ² for <M_K, D> >= γ ||D||_F on the cone of centred D with non-negative margins.
+
+    Column c of D lies in the simplicial cone {d ⊥ 1 : d_c >= d_c'} whose extreme rays are
+    r = 1 - K e_{c''} (c'' != c); <m_c, r> = 1 and ||r||² = K(K-1) for each, so by the triangle
+    inequality <m_c, d> >= ||d|| / sqrt(K(K-1)), and summing over columns (Σ ||d_c|| >= ||D||_F)
+    γ = 1/sqrt(K(K-1)).  Returned exactly, from the rays themselves.
+    """
+    values = set()
+    for c in range(K):
+        m_c = [Fraction(int(i == c)) - Fraction(1, K) for i in range(K)]
+        for c2 in range(K):
+            if c2 == c:
+                continue
+            r = [Fraction(1) - K * int(i == c2) for i in range(K)]
+            assert sum(r) == 0 and all(r[c] >= r[j] for j in range(K))  # a ray of the cone
+            inner = sum(a * b for a, b in zip(m_c, r))
+            values.add(inner * inner / sum(x * x for x in r))
+    return min(values)
+
+
+@dataclass(frozen=True)
+class SlicedBound:
+    lower: object               # arb: certified lower bound of Σσ^p over every feasible Z (n = 1)
+    rho_max: Fraction           # beyond ||Z - M_K||_F = rho_max: Σσ^p >= (Σσ)^p >= K-1
+    boxes_processed: int
+    boxes_left: int
+    lowest_box_rho: tuple       # the ρ-interval of the box that sets the bound
+
+
+def _sliced_box_lower(box, K: int, p, gamma2: Fraction, prec_sqrt_K1: Fraction):
+    """Rigorous lower bound (arb) of Σ σ_i^p on a box (ρ_lo, ρ_hi, a, b) of (ρ, σ_1..σ_{K-1}), or None if the box
+    cannot contain the (ρ, σ) of a feasible centred Z.  Valid inequalities (numerics.lower_bounds docstring):
+    σ_1 σ_2 >= 1, Σσ >= K-1+γρ, K-1+2γρ+ρ² <= Σσ² <= K-1+2 sqrt(K-1) ρ+ρ², σ_i <= 1+ρ, σ ordered."""
+    rlo, rhi, a, b = box
+    n = K - 1
+    if any(b[i] < a[i + 1] for i in range(n - 1)) or b[0] * b[1] < 1:
+        return None
+    if any(a[i] > 1 + rhi for i in range(n)):
+        return None
+    # γρ >= sqrt(γ²) ρ_lo: use (γρ_lo)² = γ² ρ_lo² with an exact rational lower root bound
+    g_rlo = _sqrt_lower(gamma2 * rlo * rlo)
+    S_lo = n + g_rlo
+    if sum(b) < S_lo:
+        return None
+    sq_lo = n + 2 * g_rlo + rlo * rlo
+    sq_hi = n + 2 * prec_sqrt_K1 * rhi + rhi * rhi
+    sum_b2, sum_a2 = sum(x * x for x in b), sum(x * x for x in a)
+    if sum_b2 < sq_lo or sum_a2 > sq_hi:
+        return None
+    # three lower bounds, each valid for every admissible σ in the box
+    direct = sum((exact(x) ** p for x in a if x > 0), arb(0))
+    top = min(b[0], 1 + rhi)
+    linear = exact(S_lo) * exact(top) ** (p - 1) if top > 0 else arb(0)
+    holder = exact(S_lo) ** (2 - p) / exact(min(sum_b2, sq_hi)) ** (1 - p)
+    best = direct
+    for v in (linear, holder):
+        if bool(v.lower() > best.lower()):
+            best = v
+    return best
+
+
+def _sqrt_lower(x: Fraction, digits: int = 40) -> Fraction:
+    """A rational r with 0 <= r <= sqrt(x) (exact integer square root of a scaled numerator)."""
+    import math
+
+    if x <= 0:
+        return Fraction(0)
+    scale = 10 ** digits
+    return Fraction(math.isqrt(int(x * scale * scale)), scale)
+
+
+def _sqrt_upper(x: Fraction, digits: int = 40) -> Fraction:
+    r = _sqrt_lower(x, digits)
+    return r if r * r == x else r + Fraction(1, 10 ** digits)
+
+
+def sliced_relaxed_bound(K: int, L: int, *, max_boxes: int, prec: int, tolerance: Fraction = Fraction(1, 10**4),
+                         report: Callable[[float, str], None] | None = None) -> SlicedBound:
+    """Best-first branch and bound over (ρ, σ_1, ..., σ_{K-1}), ρ = ||Z - M_K||_F of a centred feasible Z.
+
+    Boxes are exact rationals; a box is dropped only if it violates one of the valid inequalities at
+    every point (checked with its end points), and its lower bound is the best of Σ a_i^p, the linear
+    bound (Σσ) σ_max^{p-1} and Hölder (Σσ)^{2-p} / (Σσ²)^{1-p}.  The certified bound is the least lower
+    bound left in the queue when the box budget is spent (and K-1 for ρ > rho_max, where
+    Σσ^p >= (Σσ)^p >= (K-1+γρ)^p >= K-1).
+    """
+    import heapq
+
+    p = arb(2) / (L + 1)
+    n = K - 1
+    gamma2 = cone_gamma_squared(K)
+    sqrt_K1_hi = _sqrt_upper(Fraction(K - 1))
+    # ρ_max: γ ρ >= (K-1)^{(L+1)/2} - (K-1)  (rational upper bounds on both roots)
+    target = Fraction(int(np.ceil((K - 1) ** ((L + 1) / 2) * (1 + 1e-12))) + 1)
+    rho_max = Fraction(int(np.ceil(float((target - (K - 1)) / _sqrt_lower(gamma2)))) + 1)
+    top = 1 + rho_max
+    heap: list = []
+    counter = itertools.count()
+    with working_precision(prec):
+        def push(box):
+            lo = _sliced_box_lower(box, K, p, gamma2, sqrt_K1_hi)
+            if lo is not None:
+                heapq.heappush(heap, (float(lo.lower().mid()), next(counter), box, lo))
+
+        push((Fraction(0), rho_max, (Fraction(0),) * n, (top,) * n))
+        processed = 0
+        while heap and processed < max_boxes:
+            key, _, box, lo = heapq.heappop(heap)
+            if key >= K - 1 - float(tolerance):
+                heapq.heappush(heap, (key, next(counter), box, lo))
+                break
+            processed += 1
+            rlo, rhi, a, b = box
+            # split the widest coordinate, ρ counted in its own units
+            widths = [rhi - rlo] + [b[i] - a[i] for i in range(n)]
+            j = max(range(n + 1), key=lambda i: widths[i])
+            if j == 0:
+                m = (rlo + rhi) / 2
+                push((rlo, m, a, b)); push((m, rhi, a, b))
+            else:
+                i = j - 1
+                m = (a[i] + b[i]) / 2
+                b_left = b[:i] + (m,) + b[i + 1:]
+                a_right = a[:i] + (m,) + a[i + 1:]
+                push((rlo, rhi, a, b_left)); push((rlo, rhi, a_right, b))
+            if report is not None and processed % 2000 == 0:
+                report(min(processed / max_boxes, 0.99), f"sliced bound K={K} L={L}: {processed} boxes")
+        lower, where = exact(Fraction(K - 1)), None
+        for key, _, box, lo in heap:
+            if bool(lo.lower() < lower.lower()):
+                lower, where = lo, (box[0], box[1])
+        return SlicedBound(arb(lower.lower()), rho_max, processed, len(heap),
+                           (float(where[0]), float(where[1])) if where else None)

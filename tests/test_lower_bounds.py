@@ -23,6 +23,8 @@ from numerics.lower_bounds import (
     phi_lower,
     random_feasible_logits,
     relaxed_bound,
+    sliced_relaxed_bound,
+    cone_gamma_squared,
 )
 from numerics.schatten import schatten_sum
 from theorems.beyond.x_open import k3_global_optimality, open_cases_lower_bound
@@ -128,6 +130,31 @@ def test_relaxed_bound_budget_miss_is_still_a_valid_smaller_bound():
     assert bool(cut.lower <= full.lower)
 
 
+@pytest.mark.parametrize("K", [4, 5])
+def test_sliced_bound_is_valid_and_improves_on_the_sigma_relaxation(K):
+    sb = sliced_relaxed_bound(K, 2, max_boxes=3000, prec=96)
+    rb = relaxed_bound(K, 2, nuclear_floor=Fraction(K - 1), max_boxes=20000, tolerance=Fraction(1, 10**6), prec=96)
+    assert bool(sb.lower > rb.lower) and bool(sb.lower < K - 1)
+    rng = np.random.default_rng(K)
+    values = [schatten_sum(random_feasible_logits(K, 1, rng, spread=float(rng.uniform(0.3, 3)))[0], 2) for _ in range(200)]
+    values += [schatten_sum(cross_polytope_mean_logits(K), 2), schatten_sum(dnc_mean_logits(K), 2)]
+    assert float(sb.lower.mid()) <= min(values)
+
+
+def test_cone_gamma_is_attained_by_a_feasible_direction():
+    """γ² = 1/(K(K-1)): the direction D = r e_c^T along one ray of column c's cone attains <M, D> = γ ||D||."""
+    for K in (3, 4, 5, 7):
+        g2 = cone_gamma_squared(K)
+        assert g2 == Fraction(1, K * (K - 1))
+        M = dnc_mean_logits(K)
+        D = np.zeros((K, K))
+        D[:, 0] = 1.0
+        D[1, 0] = 1.0 - K
+        Z = M + 0.7 * D
+        assert min_column_margin(Z, np.arange(K)) >= 1 - 1e-12
+        assert np.sum(M * D) == pytest.approx(np.sqrt(float(g2)) * np.linalg.norm(D), rel=1e-12)
+
+
 def test_x_open_k3_check_and_control():
     ctx = Context(K=(3,), L=(1, 2, 7))
     ok = k3_global_optimality(ctx, minor_scale="1/3")
@@ -141,6 +168,6 @@ def test_x_open_bound_check_reports_gap_and_control_is_rejected():
     st = open_cases_lower_bound(ctx, objective_scale="(L+1)/2")
     assert st.holds is None and "gap" in st.note and "NOT proved" in st.note
     for cell in st.evidence["cells"]:
-        assert cell["bnb_finished"]
+        assert cell["sigma_relaxation"]["finished"]
     ctl = open_cases_lower_bound(ctx, objective_scale="L+1")
     assert ctl.holds is False and "broken bound" in ctl.counterexample["why"]

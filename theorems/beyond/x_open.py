@@ -18,9 +18,11 @@ this claim states what is PROVED (numerics/lower_bounds.py has the full argument
      non-negative coefficients in non-negative slack variables: Σ x_c² >= 3, i.e. σ_1σ_2 >= 1.  For n > 1
      sum over the n³ triples of columns (one per class).  AM-GM: σ_1^p + σ_2^p >= 2(σ_1σ_2)^{p/2} >= 2n^{p/2}.
      Only the Schatten identity L-D.7 (checked as its own claim) is used besides.
-(bound) K >= 4, L >= 2: min (P_L) >= B(K, L), B = ((L+1)/2) · min φ over the relaxation of
-     numerics.lower_bounds (σ_1σ_2 >= 1 from (k3) on any 3 classes, ||Z||_* >= K-1 by LP duality,
-     σ_i <= σ_2), minimised by exact-box branch and bound with arb.  At (4, 2) and (5, 2) this B is
+(bound) K >= 4, L >= 2: min (P_L) >= B(K, L), B = ((L+1)/2) · the larger of two certified relaxation
+     minima of numerics.lower_bounds: (B) over (σ_1, σ_2) with σ_1σ_2 >= 1 (from (k3) on any 3 classes),
+     ||Z||_* >= K-1 (LP duality) and σ_i <= σ_2; (S) over (ρ, σ_1..σ_{K-1}), ρ = ||Z - M_K||_F, adding
+     ||Z||_* >= K-1+γρ, Frobenius bounds and σ_1 <= 1+ρ.  Both by best-first branch and bound on exact
+     rational boxes with arb; a box budget miss still leaves a valid (smaller) bound.  At (4, 2) and (5, 2) B is
      strictly below V_DNC: the optimality of DNC there stays OPEN; the check reports the certified gap
      V_DNC - B as INCONCLUSIVE, never PASS.
 
@@ -57,19 +59,31 @@ from numerics.lower_bounds import (
     min_column_margin,
     random_feasible_logits,
     relaxed_bound,
+    sliced_relaxed_bound,
 )
 from numerics.schatten import balanced_factors, pl_objective, pl_value_of_logits, product
 
 ARB_BITS = 128
 FLOAT_REL_TOL = 1e-9        # float64 (P_L) values of feasible points are compared with this relative slack
 RANDOM_POINTS = 40          # random feasible matrices per (K, n) for the sanity checks
-BOX_BUDGET = {"ci": 20000, "thorough": 400000}
+BOX_BUDGET = {"ci": 20000, "thorough": 400000}          # (σ_1, σ_2) relaxation (converges in a few hundred)
+SLICED_BOX_BUDGET = {"ci": 8000, "thorough": 150000}     # (ρ, σ_1..σ_{K-1}) relaxation (budget-limited)
 BNB_TOLERANCE = Fraction(1, 10**6)
 
 
 def _root_arb(x, q: int):
     """x^{1/q} for an exact rational x, as an arb ball."""
     return exact(Fraction(x)) ** (arb(1) / q)
+
+
+def _rounded(x, digits: int, *, up: bool) -> str:
+    """A decimal on the safe side of the ball x (down from its lower end, or up from its upper end)."""
+    import math
+
+    end = float(x.upper()) if up else float(x.lower())
+    scaled = end * 10 ** digits
+    q = math.ceil(scaled * (1 + 1e-15)) if up else math.floor(scaled * (1 - 1e-15) if scaled > 0 else scaled * (1 + 1e-15))
+    return f"{q / 10 ** digits:.{digits}f}"
 
 
 def _v_dnc_arb(K: int, L: int, n: int = 1):
@@ -151,6 +165,7 @@ def k3_global_optimality(ctx: Context, minor_scale: str) -> Outcome:
 def open_cases_lower_bound(ctx: Context, objective_scale: str) -> Outcome:
     """For each (K, L): certified B, sanity B <= feasible values, then held iff B >= V_DNC (else undecided, the gap)."""
     budget = BOX_BUDGET["thorough" if ctx.thorough else "ci"]
+    sliced_budget = SLICED_BOX_BUDGET["thorough" if ctx.thorough else "ci"]
     rng = ctx.rng(11)
     rows, gaps = [], []
     pairs = ctx.KL_pairs()
@@ -160,9 +175,13 @@ def open_cases_lower_bound(ctx: Context, objective_scale: str) -> Outcome:
             t0 = time.perf_counter()
             rb = relaxed_bound(K, L, nuclear_floor=Fraction(K - 1), max_boxes=budget, tolerance=BNB_TOLERANCE,
                                prec=ARB_BITS, report=lambda f, m: ctx.report((i + f) / len(pairs), m))
-            seconds = time.perf_counter() - t0
+            t1 = time.perf_counter()
+            sb = sliced_relaxed_bound(K, L, max_boxes=sliced_budget, prec=ARB_BITS,
+                                      report=lambda f, m: ctx.report((i + f) / len(pairs), m))
+            seconds = {"sigma_relaxation": round(t1 - t0, 3), "sliced_relaxation": round(time.perf_counter() - t1, 3)}
             scale = {"(L+1)/2": Fraction(L + 1, 2), "L+1": Fraction(L + 1)}[objective_scale]
-            B = exact(scale) * rb.lower
+            best_sum = rb.lower if bool(rb.lower >= sb.lower) else sb.lower   # both certified: keep the larger
+            B = exact(scale) * best_sum
             V = _v_dnc_arb(K, L)
             feasible = {"DNC_factors": _dnc_factor_value(K, L)}
             if K % 2 == 0:
@@ -177,10 +196,13 @@ def open_cases_lower_bound(ctx: Context, objective_scale: str) -> Outcome:
             feasible["best_random_feasible"] = min(rand)
             row = {"K": K, "L": L, "certified_lower_bound": ball_str(B), "V_DNC": ball_str(V),
                    "gap": ball_str(V - B), "relative_gap": ball_str((V - B) / V), "objective_scale": objective_scale,
-                   "relaxed_min_sum_sigma_p": ball_str(rb.lower), "bnb_finished": rb.finished,
-                   "boxes": rb.boxes_processed, "boxes_left": rb.boxes_left, "box_budget": budget,
-                   "bnb_tolerance": str(BNB_TOLERANCE), "sigma1_cut": str(rb.sigma1_max),
-                   "feasible_values": feasible, "seconds": round(seconds, 3)}
+                   "sigma_relaxation": {"lower_sum_sigma_p": ball_str(rb.lower), "finished": rb.finished,
+                                        "boxes": rb.boxes_processed, "boxes_left": rb.boxes_left, "box_budget": budget,
+                                        "tolerance": str(BNB_TOLERANCE), "sigma1_cut": str(rb.sigma1_max)},
+                   "sliced_relaxation": {"lower_sum_sigma_p": ball_str(sb.lower), "boxes": sb.boxes_processed,
+                                         "boxes_left": sb.boxes_left, "box_budget": sliced_budget,
+                                         "rho_max": str(sb.rho_max), "rho_interval_of_lowest_box": sb.lowest_box_rho},
+                   "feasible_values": feasible, "seconds": seconds}
             rows.append(row)
             for name, val in feasible.items():
                 if bool(B > arb(val) * (1 + FLOAT_REL_TOL)):
@@ -188,8 +210,9 @@ def open_cases_lower_bound(ctx: Context, objective_scale: str) -> Outcome:
                                             "K": K, "L": L, "lower_bound": ball_str(B), "feasible_value": val,
                                             "objective_scale": objective_scale}, {"cells": rows})
             if not bool(B >= V):
-                gaps.append(f"K={K}, L={L}: certified lower bound {B.mid().str(8, radius=False)}, DNC value {V.mid().str(8, radius=False)}, "
-                            f"gap {(V - B).mid().str(6, radius=False)} (relative {((V - B) / V).mid().str(4, radius=False)})")
+                gaps.append(f"K={K}, L={L}: certified lower bound {_rounded(B, 7, up=False)}, DNC value "
+                            f"{V.mid().str(8, radius=False)}, gap <= {_rounded(V - B, 6, up=True)} "
+                            f"(relative <= {_rounded((V - B) / V, 4, up=True)})")
     evidence = {"cells": rows, "arb_bits": ARB_BITS, "random_points_per_cell": RANDOM_POINTS,
                 "float_rel_tol": FLOAT_REL_TOL}
     if gaps:
@@ -232,11 +255,12 @@ CLAIM = Claim(
         ),
         Check(
             name="open_cases_lower_bound", level=Level.CERTIFIED, fn=open_cases_lower_bound,
-            description=("best-first branch and bound on exact rational boxes (σ_1, σ_2), arb enclosures of the monotone "
-                         "box bound of φ; B compared with (P_L) of DNC's explicit factors, the cross-polytope and random "
+            description=("best-first branch and bound on exact rational boxes, (σ_1, σ_2) and (ρ, σ_1..σ_{K-1}), arb "
+                         "enclosures of monotone box bounds; B (the larger) compared with (P_L) of DNC's explicit factors, the cross-polytope and random "
                          "feasible points (B above any of them FAILS); PASS only if B >= V_DNC, else INCONCLUSIVE with "
                          "the certified gap"),
-            precision=f"exact rational boxes, arb {ARB_BITS} bits; box budget {BOX_BUDGET}; B&B tolerance {BNB_TOLERANCE}",
+            precision=(f"exact rational boxes, arb {ARB_BITS} bits; box budgets {BOX_BUDGET} (σ_1, σ_2) and "
+                       f"{SLICED_BOX_BUDGET} (ρ, σ); (σ_1, σ_2) tolerance {BNB_TOLERANCE}"),
             statement={"objective_scale": "(L+1)/2"},
             control={"objective_scale": "L+1"},
             control_description="(P_L) = (L+1) Σ σ^p (L-D.7's Σ||A_j||² without the ½ of (P_L)): B above DNC's feasible value",
@@ -244,7 +268,7 @@ CLAIM = Claim(
                          "the ½ doubles every bound"),
             K=(4, 5), L=(2,), thorough_K=(4, 5, 6, 7, 8), thorough_L=(2, 3, 4),
             serves=Serves(K_min=4, K_max=5, K_max_thorough=8, L_min=2, L_max=2, L_max_thorough=8,
-                          cost="a few hundred boxes per (K, L)", what="K >= 4, L >= 2, n = 1"),
+                          cost="the sliced box budget per (K, L), in K dimensions", what="K >= 4, L >= 2, n = 1"),
             covers=("bound",), method="exact-box branch and bound (relaxation; a gap, not a proof)",
         ),
     ),
