@@ -37,7 +37,11 @@ Three facts, each with a machine check below (nothing here is a float search).
 
 (S) K >= 4, sliced by ρ = ||Z - M_K||_F (Z centred feasible, D = Z - M_K has non-negative margins):
     <M_K, D> >= γρ with γ = 1/sqrt(K(K-1)) (:func:`cone_gamma_squared`), so ||Z||_* >= K-1+γρ,
-    K-1+2γρ+ρ² <= ||Z||_F² <= K-1+2 sqrt(K-1) ρ+ρ², σ_1 <= 1+ρ, with σ_1σ_2 >= 1 as in (B); Σσ^p is
+    K-1+2γρ+ρ² <= ||Z||_F² <= K-1+2 sqrt(K-1) ρ+ρ², σ_1 <= 1+ρ, with σ_1σ_2 >= 1 as in (B);
+    Σ_{i<K} (σ_i - 1)² <= ρ² (Mirsky's theorem, cited: Σ_i (σ_i(A) - σ_i(B))² <= ||A - B||_F², with
+    σ(M_K) = (1, .., 1, 0) and σ_K(Z) = 0); and e_2(σ²) = Σ_{j<k} |z_j ∧ z_k|² >= K(K-1)/6: for each triple S
+    of classes the contraction A_S x = P_3 x_S maps Z[:, S] to the centred K = 3-feasible P_3 Z_SS, so by (K3)
+    Σ_{j<k in S} |z_j ∧ z_k|² >= Σ |A_S z_j ∧ A_S z_k|² >= 1, and each pair lies in K-2 of the C(K,3) triples.  Σσ^p is
     bounded below on boxes of (ρ, σ) by Σ a_i^p, (Σσ) σ_max^{p-1} and Hölder (Σσ)^{2-p}/(Σσ²)^{1-p}
     (:func:`sliced_relaxed_bound`).  Again a certified bound below K-1, not a proof.
 """
@@ -359,12 +363,21 @@ class SlicedBound:
 def _sliced_box_lower(box, K: int, p, gamma2: Fraction, prec_sqrt_K1: Fraction):
     """Rigorous lower bound (arb) of Σ σ_i^p on a box (ρ_lo, ρ_hi, a, b) of (ρ, σ_1..σ_{K-1}), or None if the box
     cannot contain the (ρ, σ) of a feasible centred Z.  Valid inequalities (numerics.lower_bounds docstring):
-    σ_1 σ_2 >= 1, Σσ >= K-1+γρ, K-1+2γρ+ρ² <= Σσ² <= K-1+2 sqrt(K-1) ρ+ρ², σ_i <= 1+ρ, σ ordered."""
+    σ_1 σ_2 >= 1, Σσ >= K-1+γρ, K-1+2γρ+ρ² <= Σσ² <= K-1+2 sqrt(K-1) ρ+ρ², σ_i <= 1+ρ,
+    Σ (σ_i - 1)² <= ρ² (Mirsky), e_2(σ²) >= K(K-1)/6 (triples), σ ordered."""
     rlo, rhi, a, b = box
     n = K - 1
     if any(b[i] < a[i + 1] for i in range(n - 1)) or b[0] * b[1] < 1:
         return None
     if any(a[i] > 1 + rhi for i in range(n)):
+        return None
+    # Mirsky: Σ_i (σ_i(Z) - σ_i(M_K))² <= ||Z - M_K||_F² = ρ², σ(M_K) = (1, .., 1, 0), σ_K(Z) = 0
+    miss = sum((a[i] - 1) ** 2 if a[i] > 1 else ((1 - b[i]) ** 2 if b[i] < 1 else Fraction(0)) for i in range(n))
+    if miss > rhi * rhi:
+        return None
+    # triples: e_2(σ²) >= K(K-1)/6 (each triple of classes carries >= 1 of Σ |z_j ∧ z_k|²)
+    bsq = [x * x for x in b]
+    if sum(bsq[i] * bsq[j] for i in range(n) for j in range(i + 1, n)) < Fraction(K * (K - 1), 6):
         return None
     # γρ >= sqrt(γ²) ρ_lo: use (γρ_lo)² = γ² ρ_lo² with an exact rational lower root bound
     g_rlo = _sqrt_lower(gamma2 * rlo * rlo)

@@ -97,6 +97,24 @@ def test_top_two_singular_values_bound_for_k_ge_4():
         assert s[0] * s[1] >= 1
 
 
+def test_sliced_relaxation_inputs_at_random_feasible_points():
+    """Mirsky (Σ (σ_i - 1)² <= ||PZ - M||_F²), the triple bound e_2(σ²) >= K(K-1)/6, <M, D> >= γ ||D||."""
+    from itertools import combinations
+
+    rng = np.random.default_rng(4)
+    for K in (3, 4, 5, 6):
+        M = dnc_mean_logits(K)
+        g = np.sqrt(float(cone_gamma_squared(K)))
+        for _ in range(100):
+            Z = centre_columns(random_feasible_logits(K, 1, rng, spread=float(rng.uniform(0.1, 3)))[0])
+            s = np.linalg.svd(Z, compute_uv=False)[: K - 1]
+            rho = np.linalg.norm(Z - M)
+            assert np.sum((s - 1) ** 2) <= rho ** 2 * (1 + 1e-12) + 1e-12
+            e2 = sum(s[i] ** 2 * s[j] ** 2 for i, j in combinations(range(K - 1), 2))
+            assert e2 >= K * (K - 1) / 6 * (1 - 1e-12)
+            assert np.sum(M * (Z - M)) >= g * rho * (1 - 1e-12)
+
+
 def test_phi_lower_is_below_phi_inside_the_box():
     rng = np.random.default_rng(3)
     with working_precision(64):
