@@ -18,13 +18,17 @@ this claim states what is PROVED (numerics/lower_bounds.py has the full argument
      non-negative coefficients in non-negative slack variables: Σ x_c² >= 3, i.e. σ_1σ_2 >= 1.  For n > 1
      sum over the n³ triples of columns (one per class).  AM-GM: σ_1^p + σ_2^p >= 2(σ_1σ_2)^{p/2} >= 2n^{p/2}.
      Only the Schatten identity L-D.7 (checked as its own claim) is used besides.
-(bound) K >= 4, L >= 2: min (P_L) >= B(K, L), B = ((L+1)/2) · the larger of two certified relaxation
-     minima of numerics.lower_bounds: (B) over (σ_1, σ_2) with σ_1σ_2 >= 1 (from (k3) on any 3 classes),
-     ||Z||_* >= K-1 (LP duality) and σ_i <= σ_2; (S) over (ρ, σ_1..σ_{K-1}), ρ = ||Z - M_K||_F, adding
-     ||Z||_* >= K-1+γρ, Frobenius bounds and σ_1 <= 1+ρ.  Both by best-first branch and bound on exact
-     rational boxes with arb; a box budget miss still leaves a valid (smaller) bound.  At (4, 2) and (5, 2) B is
-     strictly below V_DNC: the optimality of DNC there stays OPEN; the check reports the certified gap
-     V_DNC - B as INCONCLUSIVE, never PASS.
+(bound) K >= 4, L >= 2 (n = 1): min (P_L) >= B(K, L), B = ((L+1)/2) · the larger of two certified relaxation
+     minima of numerics.lower_bounds, both over the singular values σ_1 >= .. >= σ_{K-1} of the centred Z:
+     (B) over (σ_1, σ_2): σ_1σ_2 >= 1 (from (k3) on any 3 classes), ||Z||_* >= K-1 (LP duality), σ_i <= σ_2;
+     (S) over (ρ, σ_1..σ_{K-1}), ρ = ||Z - M_K||_F: ||Z||_* >= K-1+γρ (γ = 1/sqrt(K(K-1)), the cone of
+     margin-non-negative directions), K-1+2γρ+ρ² <= ||Z||_F² <= K-1+2 sqrt(K-1) ρ+ρ², σ_1 <= 1+ρ (Weyl),
+     Σ(σ_i-1)² <= ρ² (Mirsky, cited), σ_1σ_2 >= 1 and e_2(σ²) >= K(K-1)/6 (from (k3) on every triple).
+     Each is minimised by best-first branch and bound on exact rational boxes with arb enclosures of
+     monotone box bounds; a budget miss still leaves a valid (smaller) bound.  At (4, 2) and (5, 2) B is
+     strictly below V_DNC (measured: 4.18901 vs 4.5 and 4.87521 vs 6, relative gaps 6.9% and 18.8%; the
+     (S) search reaches the relaxation's optimum, so the gap is the relaxation's, not the budget's): the
+     optimality of DNC there stays OPEN; the check reports the certified gap as INCONCLUSIVE, never PASS.
 
 How the checks can fail.  (k3): the polynomial identities are compared exactly (sympy), the region
 certificates must have no negative coefficient, and the implied bound is compared with (P_L) evaluated on
@@ -67,7 +71,7 @@ ARB_BITS = 128
 FLOAT_REL_TOL = 1e-9        # float64 (P_L) values of feasible points are compared with this relative slack
 RANDOM_POINTS = 40          # random feasible matrices per (K, n) for the sanity checks
 BOX_BUDGET = {"ci": 20000, "thorough": 400000}          # (σ_1, σ_2) relaxation (converges in a few hundred)
-SLICED_BOX_BUDGET = {"ci": 8000, "thorough": 150000}     # (ρ, σ_1..σ_{K-1}) relaxation (budget-limited)
+SLICED_BOX_BUDGET = {"ci": 8000, "thorough": 30000}     # (ρ, σ_1..σ_{K-1}) relaxation (budget-limited)
 BNB_TOLERANCE = Fraction(1, 10**6)
 
 
@@ -224,21 +228,23 @@ CLAIM = Claim(
     id="X-OPEN",
     title="Beyond the paper: the open cases of T3.1 by certified lower bounds",
     statement=("(k3) For K = 3, every L >= 1 and every n >= 1, the global minimum of (P_L) equals V_DNC = ((L+1)/2)(K-1)n^{1/(L+1)}: "
-               "DNC is globally optimal. (bound) For K >= 4, L >= 2 (n = 1), min (P_L) >= B(K, L), a certified lower bound; "
+               "DNC is globally optimal. (bound) For K >= 4, L >= 2 (n = 1), min (P_L) >= B(K, L), a certified lower bound "
+               "(the larger of two relaxations over the singular values); "
                "at (K, L) = (4, 2), (5, 2) DNC's global optimality would need B = V_DNC, which this relaxation does not reach "
                "(reported as the certified gap)."),
     latex=(r"K=3:\ \sigma_1(Z)\sigma_2(Z)\ge n\ \Rightarrow\ \sum_i\sigma_i^{2/(L+1)}\ge 2n^{1/(L+1)};\quad "
-           r"K\ge4:\ \min(P_L)\ge \tfrac{L+1}{2}\min\{\sigma_1^p+\sigma_2^p+(K-1-\sigma_1-\sigma_2)_+\sigma_2^{p-1}:"
-           r"\sigma_1\sigma_2\ge1\}"),
+           r"K\ge4:\ \min(P_L)\ge B(K,L)=\tfrac{L+1}{2}\min_{\sigma\in\mathcal R_K}\sum_i\sigma_i^{2/(L+1)}"),
     reference="Beyond the paper (Thm 3.1 leaves K = 3 and L = 2, K in {4, 5} undecided; Lemma D.7, Eq. 59; X-PD)",
     domain=Domain(K_min=3, L_min=1),
     parts=(Part("k3", "K = 3: DNC globally optimal for every L and n"),
            Part("bound", "K >= 4: a certified lower bound on min (P_L), and the gap to V_DNC")),
-    uncovered=("the Schatten identity (Lemma D.7) is used, checked as L-D.7",),
+    depends_on=("L-D.7",),
+    uncovered=("the Schatten identity (Lemma D.7) is used, checked as L-D.7; Mirsky's singular-value inequality is cited",),
     checks=(
         Check(
             name="k3_global_optimality", level=Level.SYMBOLIC, fn=k3_global_optimality,
-            description=("sympy, exact: the cone parametrisation of centred feasible columns (margins u_c, v_c), the "
+            description=("n = 1 machine-checked, n > 1 by the written triple-summing argument (random n = 2 points "
+                         "checked): sympy, exact: the cone parametrisation of centred feasible columns (margins u_c, v_c), the "
                          "Cauchy-Binet identity σ_1²σ_2² = (1/3) Σ x_c², and Σ x_c² >= 3 on all 8 sign regions (explicit "
                          "two-square term + non-negative coefficients); then per L the AM-GM bound in arb against V_DNC "
                          "and against (P_L) on DNC's explicit balanced factors; random feasible 3 x 3n matrices (n = 1, 2) "
@@ -251,7 +257,7 @@ CLAIM = Claim(
                          "minors are written in the u, v coordinates; the resulting bound is above a feasible value"),
             K=(3,), L=(1, 2, 3, 5, 8), thorough_L=tuple(range(1, 33)),
             serves=Serves(K_min=3, K_max=3, what="K = 3 only (the certificate itself is L-independent)"),
-            covers=("k3",), for_all="K = 3, all L >= 1, all n >= 1", method="exact polynomial certificate + AM-GM",
+            covers=("k3",), for_all="K = 3, all L >= 1, all n >= 1 (n > 1: the written counting step)", method="exact polynomial certificate + AM-GM",
         ),
         Check(
             name="open_cases_lower_bound", level=Level.CERTIFIED, fn=open_cases_lower_bound,
@@ -266,7 +272,7 @@ CLAIM = Claim(
             control_description="(P_L) = (L+1) Σ σ^p (L-D.7's Σ||A_j||² without the ½ of (P_L)): B above DNC's feasible value",
             control_why=("L-D.7 is stated for Σ ||A_j||², (P_L) carries ½ in front; carrying the identity over without "
                          "the ½ doubles every bound"),
-            K=(4, 5), L=(2,), thorough_K=(4, 5, 6, 7, 8), thorough_L=(2, 3, 4),
+            K=(4, 5), L=(2,), thorough_K=(4, 5, 6, 7), thorough_L=(2, 3, 4),
             serves=Serves(K_min=4, K_max=5, K_max_thorough=8, L_min=2, L_max=2, L_max_thorough=8,
                           cost="the sliced box budget per (K, L), in K dimensions", what="K >= 4, L >= 2, n = 1"),
             covers=("bound",), method="exact-box branch and bound (relaxation; a gap, not a proof)",
