@@ -44,6 +44,10 @@ Three facts, each with a machine check below (nothing here is a float search).
     Σ_{j<k in S} |z_j ∧ z_k|² >= Σ |A_S z_j ∧ A_S z_k|² >= 1, and each pair lies in K-2 of the C(K,3) triples.  Σσ^p is
     bounded below on boxes of (ρ, σ) by Σ a_i^p, (Σσ) σ_max^{p-1} and Hölder (Σσ)^{2-p}/(Σσ²)^{1-p}
     (:func:`sliced_relaxed_bound`).  Again a certified bound below K-1, not a proof.
+
+(R*) A certified radius: Σσ^p >= K-1 whenever ||PZ - M_K||_F < R (:func:`dnc_optimality_radius`):
+    [0, r*] by Taylor + Mirsky (:func:`taylor_radius`), above by closing the boxes of (S) whose
+    lower bound is >= K-1.
 """
 
 from __future__ import annotations
@@ -77,6 +81,9 @@ __all__ = [
     "cone_gamma_squared",
     "sliced_relaxed_bound",
     "SlicedBound",
+    "taylor_radius",
+    "dnc_optimality_radius",
+    "OptimalityRadius",
 ]
 
 
@@ -360,6 +367,22 @@ class SlicedBound:
     lowest_box_rho: tuple       # the ρ-interval of the box that sets the bound
 
 
+def _contract(box):
+    """Shrink a (ρ, σ) box to the part that can hold admissible points: |σ_i - 1| <= ρ (Mirsky, each term),
+    σ_i >= 0 and the order σ_1 >= σ_2 >= ... (b_i <= b_{i-1}, a_i >= a_{i+1}).  None if it becomes empty."""
+    rlo, rhi, a, b = box
+    n = len(a)
+    a = [max(x, 1 - rhi, Fraction(0)) for x in a]
+    b = [min(x, 1 + rhi) for x in b]
+    for i in range(1, n):
+        b[i] = min(b[i], b[i - 1])
+    for i in range(n - 2, -1, -1):
+        a[i] = max(a[i], a[i + 1])
+    if any(a[i] > b[i] for i in range(n)):
+        return None
+    return (rlo, rhi, tuple(a), tuple(b))
+
+
 def _sliced_box_lower(box, K: int, p, gamma2: Fraction, prec_sqrt_K1: Fraction):
     """Rigorous lower bound (arb) of Σ σ_i^p on a box (ρ_lo, ρ_hi, a, b) of (ρ, σ_1..σ_{K-1}), or None if the box
     cannot contain the (ρ, σ) of a feasible centred Z.  Valid inequalities (numerics.lower_bounds docstring):
@@ -440,7 +463,8 @@ def sliced_relaxed_bound(K: int, L: int, *, max_boxes: int, prec: int, tolerance
     counter = itertools.count()
     with working_precision(prec):
         def push(box):
-            lo = _sliced_box_lower(box, K, p, gamma2, sqrt_K1_hi)
+            box = _contract(box)
+            lo = None if box is None else _sliced_box_lower(box, K, p, gamma2, sqrt_K1_hi)
             if lo is not None:
                 heapq.heappush(heap, (float(lo.lower().mid()), next(counter), box, lo))
 
@@ -473,3 +497,87 @@ def sliced_relaxed_bound(K: int, L: int, *, max_boxes: int, prec: int, tolerance
                 lower, where = lo, (box[0], box[1])
         return SlicedBound(arb(lower.lower()), rho_max, processed, len(heap),
                            (float(where[0]), float(where[1])) if where else None)
+
+
+# --------------------------------------------------------------------------- K >= 4: a certified radius of optimality
+def taylor_radius(K: int, L: int, prec: int) -> Fraction:
+    """A rational r* in (0, 1) such that Σσ^p(Z) >= K-1 for every centred feasible Z with ρ = ||Z - M_K||_F <= r*.
+
+    For ρ < 1 every σ_i (i < K) lies in [1-ρ, 1+ρ] (Weyl), and Taylor with the Lagrange remainder gives
+    σ^p >= 1 + p(σ-1) - C (σ-1)², C = (p(1-p)/2)(1-ρ)^{p-2}; with Σ(σ_i - 1) = ||Z||_* - (K-1) >= γρ and
+    Σ(σ_i - 1)² <= ρ² (Mirsky): Σσ^p >= K-1 + pγρ - Cρ² >= K-1 when ρ <= pγ/C = 2γ(1-ρ)^{2-p}/(1-p).
+    The condition at r* covers every smaller ρ (C decreases as ρ decreases).  Checked in arb.
+    """
+    p = Fraction(2, L + 1)
+    g = float(cone_gamma_squared(K)) ** 0.5
+    lo, hi = 0.0, 1.0
+    for _ in range(60):  # float bisection for a candidate; the certificate is the arb test below
+        mid = (lo + hi) / 2
+        if mid <= 2 * g * (1 - mid) ** (2 - float(p)) / (1 - float(p)):
+            lo = mid
+        else:
+            hi = mid
+    r = Fraction(int(lo * 10**6) - 1, 10**6)
+    with working_precision(prec):
+        pa = exact(p)
+        rhs = 2 * exact(_sqrt_lower(cone_gamma_squared(K))) * exact(1 - r) ** (2 - pa) / (1 - pa)
+        if not bool(exact(r) <= rhs):
+            raise ArithmeticError(f"taylor_radius: r = {r} not certified at K={K}, L={L}")
+    return r
+
+
+@dataclass(frozen=True)
+class OptimalityRadius:
+    radius: Fraction            # certified: Σσ^p >= K-1 for every centred feasible Z with ||Z - M_K||_F < radius
+    taylor_radius: Fraction     # the part [0, taylor_radius] proved by the Taylor / Mirsky argument
+    boxes_processed: int
+    budget_spent: bool          # True: the radius is where the budget stopped, not where the relaxation fails
+
+
+def dnc_optimality_radius(K: int, L: int, *, max_boxes: int, prec: int,
+                          report: Callable[[float, str], None] | None = None) -> OptimalityRadius:
+    """Largest R this machinery certifies: no feasible Z with ρ = ||PZ - M_K||_F < R beats DNC.
+
+    [0, r*] by :func:`taylor_radius`; above it the sliced boxes of :func:`sliced_relaxed_bound`, split in
+    the order of their ρ_lo, are closed once their rigorous lower bound is >= K-1 (or dropped when they
+    contain no admissible point).  R is the least ρ_lo of a box left open (lower bound below K-1).
+    """
+    import heapq
+
+    p = arb(2) / (L + 1)
+    n = K - 1
+    gamma2 = cone_gamma_squared(K)
+    sqrt_K1_hi = _sqrt_upper(Fraction(K - 1))
+    r_star = taylor_radius(K, L, prec)
+    rho_cap = r_star + 4  # far beyond where the relaxation can hold (it is below K-1 at its optimum)
+    top = 1 + rho_cap
+    heap: list = []
+    counter = itertools.count()
+    processed = 0
+    with working_precision(prec):
+        goal = exact(Fraction(K - 1))
+
+        def push(box):
+            box = _contract(box)
+            lo = None if box is None else _sliced_box_lower(box, K, p, gamma2, sqrt_K1_hi)
+            if lo is not None and not bool(lo >= goal):
+                heapq.heappush(heap, (box[0], next(counter), box))
+
+        push((r_star, rho_cap, (Fraction(0),) * n, (top,) * n))
+        while heap and processed < max_boxes:
+            _, _, box = heapq.heappop(heap)
+            processed += 1
+            rlo, rhi, a, b = box
+            widths = [rhi - rlo] + [b[i] - a[i] for i in range(n)]
+            j = max(range(n + 1), key=lambda i: widths[i])
+            if j == 0:
+                m = (rlo + rhi) / 2
+                push((rlo, m, a, b)); push((m, rhi, a, b))
+            else:
+                i = j - 1
+                m = (a[i] + b[i]) / 2
+                push((rlo, rhi, a, b[:i] + (m,) + b[i + 1:])); push((rlo, rhi, a[:i] + (m,) + a[i + 1:], b))
+            if report is not None and processed % 2000 == 0:
+                report(min(processed / max_boxes, 0.99), f"optimality radius K={K} L={L}: {processed} boxes")
+        radius = heap[0][0] if heap else rho_cap
+    return OptimalityRadius(radius, r_star, processed, bool(heap) and processed >= max_boxes)

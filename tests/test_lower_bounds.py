@@ -189,3 +189,48 @@ def test_x_open_bound_check_reports_gap_and_control_is_rejected():
         assert cell["sigma_relaxation"]["finished"]
     ctl = open_cases_lower_bound(ctx, objective_scale="L+1")
     assert ctl.holds is False and "broken bound" in ctl.counterexample["why"]
+
+
+def test_taylor_radius_points_inside_do_not_beat_dnc():
+    from numerics.lower_bounds import taylor_radius
+
+    rng = np.random.default_rng(5)
+    for K, L in ((4, 2), (5, 2), (4, 5)):
+        r = float(taylor_radius(K, L, 128))
+        assert 0.3 < r < 1
+        M = dnc_mean_logits(K)
+        for _ in range(200):
+            # a random direction in the cone of margin-non-negative centred directions, scaled to length <= r
+            D = np.zeros((K, K))
+            for c in range(K):
+                lam = rng.exponential(size=K) * (rng.random(K) < 0.6)
+                lam[c] = 0
+                D[:, c] = sum(lam[c2] * (1 - K * np.eye(K)[c2]) for c2 in range(K))
+            if np.linalg.norm(D) == 0:
+                continue
+            D *= r * rng.random() / np.linalg.norm(D)
+            Z = M + D
+            assert min_column_margin(Z, np.arange(K)) >= 1 - 1e-12
+            assert schatten_sum(Z, L) >= (K - 1) * (1 - 1e-12)
+
+
+def test_optimality_radius_stays_below_a_known_better_point():
+    """At (4, 3) the cross-polytope beats DNC (T3.1) at distance sqrt(3): the certified radius must be smaller."""
+    from numerics.lower_bounds import dnc_optimality_radius
+
+    cp = cross_polytope_mean_logits(4)
+    assert schatten_sum(cp, 3) < 3
+    dist = np.linalg.norm(centre_columns(cp) - dnc_mean_logits(4))
+    assert dist == pytest.approx(np.sqrt(3))
+    r = dnc_optimality_radius(4, 3, max_boxes=3000, prec=96)
+    assert r.taylor_radius <= r.radius and float(r.radius) < dist
+
+
+def test_x_open_bound_check_rejects_an_inflated_radius(monkeypatch):
+    import theorems.beyond.x_open as xo
+    from numerics.lower_bounds import OptimalityRadius
+
+    monkeypatch.setattr(xo, "dnc_optimality_radius",
+                        lambda K, L, **kw: OptimalityRadius(Fraction(2), Fraction(1, 2), 0, False))
+    out = xo.open_cases_lower_bound(Context(K=(4,), L=(3,)), objective_scale="(L+1)/2")
+    assert out.holds is False and "broken radius" in out.counterexample["why"]

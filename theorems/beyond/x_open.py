@@ -29,6 +29,9 @@ this claim states what is PROVED (numerics/lower_bounds.py has the full argument
      strictly below V_DNC (measured: 4.18901 vs 4.5 and 4.87521 vs 6, relative gaps 6.9% and 18.8%; the
      (S) search reaches the relaxation's optimum, so the gap is the relaxation's, not the budget's): the
      optimality of DNC there stays OPEN; the check reports the certified gap as INCONCLUSIVE, never PASS.
+     It also reports a certified radius R: no feasible Z with ||PZ - M_K||_F < R beats DNC (Taylor + Mirsky
+     on [0, r*], the sliced boxes above; ci budget: R = 1.19 at (4, 2), 0.51 at (5, 2)); a better point must
+     be farther away (the cross-polytope is at distance sqrt(3) for K = 4).
 
 How the checks can fail.  (k3): the polynomial identities are compared exactly (sympy), the region
 certificates must have no negative coefficient, and the implied bound is compared with (P_L) evaluated on
@@ -38,6 +41,8 @@ Negative control: the Cauchy-Binet scale 1 instead of 1/3 (|det[m_i, m_j]|² = 1
 σ_1σ_2 >= √3 and a bound above DNC's value.  (bound): B must lie below every feasible value it is compared
 with (DNC's factors, the cross-polytope, random feasible points), else FAIL; negative control: the
 objective scale L+1 of L-D.7's Σ||A_j||² without (P_L)'s ½, which puts B above DNC's feasible value.
+The radius must stay below the distance of every known construction that beats DNC in the grid (the
+cross-polytope where T3.1 says it wins), else FAIL.
 """
 
 from __future__ import annotations
@@ -57,6 +62,7 @@ from numerics.constructions import (
 from numerics.intervals import arb, ball_str, exact, working_precision
 from numerics.lower_bounds import (
     centre_columns,
+    dnc_optimality_radius,
     k3_cauchy_binet_identity,
     k3_margin_map,
     k3_region_certificates,
@@ -71,7 +77,8 @@ ARB_BITS = 128
 FLOAT_REL_TOL = 1e-9        # float64 (P_L) values of feasible points are compared with this relative slack
 RANDOM_POINTS = 40          # random feasible matrices per (K, n) for the sanity checks
 BOX_BUDGET = {"ci": 20000, "thorough": 400000}          # (σ_1, σ_2) relaxation (converges in a few hundred)
-SLICED_BOX_BUDGET = {"ci": 8000, "thorough": 30000}     # (ρ, σ_1..σ_{K-1}) relaxation (budget-limited)
+SLICED_BOX_BUDGET = {"ci": 5000, "thorough": 30000}     # (ρ, σ_1..σ_{K-1}) relaxation (budget-limited)
+RADIUS_BOX_BUDGET = {"ci": 4000, "thorough": 60000}      # the certified radius of optimality around DNC
 BNB_TOLERANCE = Fraction(1, 10**6)
 
 
@@ -92,6 +99,12 @@ def _rounded(x, digits: int, *, up: bool) -> str:
 
 def _v_dnc_arb(K: int, L: int, n: int = 1):
     return pl_value(singular_values_claimed("dnc", K, n), L, _root_arb)
+
+
+def _cross_polytopes(K: int) -> dict:
+    if K % 2 == 0:
+        return {"cross_polytope": cross_polytope_mean_logits(K)}
+    return {f"cross_polytope_{sg}": cross_polytope_mean_logits(K, singleton=sg) for sg in ("plain", "centred")}
 
 
 def _dnc_factor_value(K: int, L: int) -> float:
@@ -170,6 +183,7 @@ def open_cases_lower_bound(ctx: Context, objective_scale: str) -> Outcome:
     """For each (K, L): certified B, sanity B <= feasible values, then held iff B >= V_DNC (else undecided, the gap)."""
     budget = BOX_BUDGET["thorough" if ctx.thorough else "ci"]
     sliced_budget = SLICED_BOX_BUDGET["thorough" if ctx.thorough else "ci"]
+    radius_budget = RADIUS_BOX_BUDGET["thorough" if ctx.thorough else "ci"]
     rng = ctx.rng(11)
     rows, gaps = [], []
     pairs = ctx.KL_pairs()
@@ -182,22 +196,32 @@ def open_cases_lower_bound(ctx: Context, objective_scale: str) -> Outcome:
             t1 = time.perf_counter()
             sb = sliced_relaxed_bound(K, L, max_boxes=sliced_budget, prec=ARB_BITS,
                                       report=lambda f, m: ctx.report((i + f) / len(pairs), m))
-            seconds = {"sigma_relaxation": round(t1 - t0, 3), "sliced_relaxation": round(time.perf_counter() - t1, 3)}
+            t2 = time.perf_counter()
+            orad = dnc_optimality_radius(K, L, max_boxes=radius_budget, prec=ARB_BITS,
+                                         report=lambda f, m: ctx.report((i + f) / len(pairs), m))
+            seconds = {"sigma_relaxation": round(t1 - t0, 3), "sliced_relaxation": round(t2 - t1, 3),
+                       "optimality_radius": round(time.perf_counter() - t2, 3)}
             scale = {"(L+1)/2": Fraction(L + 1, 2), "L+1": Fraction(L + 1)}[objective_scale]
             best_sum = rb.lower if bool(rb.lower >= sb.lower) else sb.lower   # both certified: keep the larger
             B = exact(scale) * best_sum
             V = _v_dnc_arb(K, L)
             feasible = {"DNC_factors": _dnc_factor_value(K, L)}
-            if K % 2 == 0:
-                feasible["cross_polytope"] = pl_value_of_logits(cross_polytope_mean_logits(K), L)
-            else:
-                for sg in ("plain", "centred"):
-                    feasible[f"cross_polytope_{sg}"] = pl_value_of_logits(cross_polytope_mean_logits(K, singleton=sg), L)
+            for name, Zk in _cross_polytopes(K).items():
+                feasible[name] = pl_value_of_logits(Zk, L)
             rand = []
             for _ in range(RANDOM_POINTS):
                 Z, labels = random_feasible_logits(K, 1, rng)
                 rand.append(pl_value_of_logits(Z, L))
             feasible["best_random_feasible"] = min(rand)
+            # the radius must not reach any known feasible point that beats DNC (distance of its centred form)
+            M = dnc_mean_logits(K)
+            beating = [(name, float(np.linalg.norm(centre_columns(Zk) - M)))
+                       for name, Zk in _cross_polytopes(K).items()
+                       if pl_value_of_logits(Zk, L) < float(V.mid()) * (1 - FLOAT_REL_TOL)]
+            for name, dist in beating:
+                if dist < float(orad.radius) * (1 - FLOAT_REL_TOL):
+                    return Outcome.refuted({"why": f"{name} beats DNC at distance {dist} < the certified radius: a broken radius",
+                                            "K": K, "L": L, "radius": str(orad.radius), "distance": dist}, {"cells": rows})
             row = {"K": K, "L": L, "certified_lower_bound": ball_str(B), "V_DNC": ball_str(V),
                    "gap": ball_str(V - B), "relative_gap": ball_str((V - B) / V), "objective_scale": objective_scale,
                    "sigma_relaxation": {"lower_sum_sigma_p": ball_str(rb.lower), "finished": rb.finished,
@@ -206,6 +230,10 @@ def open_cases_lower_bound(ctx: Context, objective_scale: str) -> Outcome:
                    "sliced_relaxation": {"lower_sum_sigma_p": ball_str(sb.lower), "boxes": sb.boxes_processed,
                                          "boxes_left": sb.boxes_left, "box_budget": sliced_budget,
                                          "rho_max": str(sb.rho_max), "rho_interval_of_lowest_box": sb.lowest_box_rho},
+                   "optimality_radius": {"radius": str(orad.radius), "radius_float": float(orad.radius),
+                                         "taylor_radius": str(orad.taylor_radius), "boxes": orad.boxes_processed,
+                                         "box_budget": radius_budget, "budget_spent": orad.budget_spent,
+                                         "known_better_points_at_distance": beating},
                    "feasible_values": feasible, "seconds": seconds}
             rows.append(row)
             for name, val in feasible.items():
@@ -216,7 +244,8 @@ def open_cases_lower_bound(ctx: Context, objective_scale: str) -> Outcome:
             if not bool(B >= V):
                 gaps.append(f"K={K}, L={L}: certified lower bound {_rounded(B, 7, up=False)}, DNC value "
                             f"{V.mid().str(8, radius=False)}, gap <= {_rounded(V - B, 6, up=True)} "
-                            f"(relative <= {_rounded((V - B) / V, 4, up=True)})")
+                            f"(relative <= {_rounded((V - B) / V, 4, up=True)}); no feasible Z with "
+                            f"||PZ - M_K||_F < {_rounded(exact(orad.radius), 4, up=False)} beats DNC")
     evidence = {"cells": rows, "arb_bits": ARB_BITS, "random_points_per_cell": RANDOM_POINTS,
                 "float_rel_tol": FLOAT_REL_TOL}
     if gaps:
