@@ -6,7 +6,9 @@ Problem (n samples per class, p = 2/(L+1)):
 
 so that the global minimum of (P_L) is ((L+1)/2) S_p and V_DNC = ((L+1)/2) (K-1) n^{p/2}.
 
-Three facts, each with a machine check below (nothing here is a float search).
+The algebraic steps below have machine checks (exact sympy identities, exact-coefficient certificates,
+arb-enclosed box bounds); the standard matrix inequalities they use (Cauchy interlacing for submatrices,
+Weyl, Mirsky, Cauchy-Binet, Hölder) are cited.  Nothing here is a float search.
 
 (R) Centring.  P = I - (1/K) 1 1^T leaves every margin unchanged (it subtracts the column mean)
     and is a contraction, so σ_i(PZ) <= σ_i(Z) for every i; PZ has 1^T PZ = 0, rank <= K-1.
@@ -14,8 +16,8 @@ Three facts, each with a machine check below (nothing here is a float search).
 
 (K3) K = 3: σ_1(Z) σ_2(Z) >= n for every centred feasible Z.  For n = 1: a centred column of
     class c with both margins >= 1 is exactly z_c = -(u_c m_{c+1} + v_c m_{c+2}) with u_c, v_c >= 1
-    (m_c = columns of M_3, indices mod 3; :func:`k3_margin_map` checks that the margins are
-    (v_c, u_c)); Cauchy-Binet gives σ_1² σ_2² = e_2(ZᵀZ) = (1/3) Σ_c x_c² with
+    (m_c = columns of M_3, indices mod 3; :func:`k3_margin_map` checks that the margins of column c
+    are u_c (to c+1) and v_c (to c+2)); Cauchy-Binet gives σ_1² σ_2² = e_2(ZᵀZ) = (1/3) Σ_c x_c² with
     x_c = u_c u_{c+1} - u_c v_{c+1} + v_c v_{c+1} (:func:`k3_cauchy_binet_identity`), and
     Σ_c x_c² >= 3 on u, v >= 1 is certified region by region (:func:`k3_region_certificates`).
     For n > 1 sum the n = 1 inequality over the n³ triples (one column of each class): every
