@@ -30,7 +30,8 @@ this claim states what is PROVED (numerics/lower_bounds.py has the full argument
      (S) search reaches the relaxation's optimum, so the gap is the relaxation's, not the budget's): the
      optimality of DNC there stays OPEN; the check reports the certified gap as INCONCLUSIVE, never PASS.
      It also reports a certified radius R: no feasible Z with ||PZ - M_K||_F < R beats DNC (Taylor + Mirsky
-     on [0, r*], the sliced boxes above; ci budget: R = 1.19 at (4, 2), 0.51 at (5, 2)); a better point must
+     on [0, r*], the sliced boxes above; R = 1.19 / 1.24 at (4, 2) and 0.51 / 0.78 at (5, 2) with the ci / thorough
+     budgets); a better point must
      be farther away (the cross-polytope is at distance sqrt(3) for K = 4).
 
 How the checks can fail.  (k3): the polynomial identities are compared exactly (sympy), the region
