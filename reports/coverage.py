@@ -4,7 +4,7 @@ Built by a line-by-line pass over the paper text (``shared/seeds/002_793681c9921
 numbered definitions, theorems, proposition and lemmas, Figures 1-11, the numbered equations that
 state a result (the others are steps inside a proof and are covered by that proof's claim), and
 the unnumbered statements of the text that the registry checks (balancedness, saddles, norm
-propagation).  Rows for registry claims that are not a paper item (E-ODE, X-PD) close the table.
+propagation).  Rows for registry claims that are not a paper item (E-ODE, X-PD, X-OPEN, X-SC) close the table.
 
 ``coverage_rows()`` returns one dict per row: ``paper_item``, ``kind`` (definition, theorem, lemma,
 proposition, figure, equation, statement, experiment, beyond), ``section``, ``claim_id`` (a registry
@@ -99,6 +99,7 @@ ROWS: tuple[tuple[str, str, str, str | None, str], ...] = (
     # not paper items: ncdepth's own claims
     ("Full-model gradient descent tracks the reduced ODE of Eq. (6)", "experiment", "Sec. 4.1 (ncdepth)", "E-ODE", ""),
     ("Phase diagram of (P_L) for small K", "beyond", "beyond the paper", "X-PD", ""),
+    ("Open cases of T3.1: K = 3 proved; (4, 2), (5, 2) certified gap", "beyond", "beyond the paper", "X-OPEN", ""),
 )
 
 

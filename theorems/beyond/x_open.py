@@ -306,6 +306,8 @@ CLAIM = Claim(
             serves=Serves(K_min=4, K_max=5, K_max_thorough=8, L_min=2, L_max=2, L_max_thorough=8,
                           cost="the sliced box budget per (K, L), in K dimensions", what="K >= 4, L >= 2, n = 1"),
             covers=("bound",), method="exact-box branch and bound (relaxation; a gap, not a proof)",
+            open_problem=("whether DNC is the global optimum of (P_L) at (K, L) = (4, 2) and (5, 2) is open "
+                          "(the paper leaves it open); the check certifies a lower bound and the gap to V_DNC"),
         ),
     ),
     notes=("Not a claim of the paper. The K = 3 proof closes the K = 3 case T3.1 leaves open; (4, 2) and (5, 2) remain open "
