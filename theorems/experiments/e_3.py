@@ -46,7 +46,7 @@ from ncdepth.registry import Check, Claim, Context, Domain, Level, Outcome, Part
 from reports.figures import render
 from theorems.experiments._common import budgeted, measurement_part, pins_check
 from torch_check import metrics, stats
-from torch_check.convergence import Convergence
+from torch_check.convergence import RANK_READ_TOL, Convergence
 from torch_check.evidence import seeds_from
 from torch_check.experiments import (random_init_converged, random_init_runs, rank_structure_converged,
                                      rank_structure_runs)
@@ -55,7 +55,7 @@ from torch_check.pins import require_pinned
 GENERIC_SCALE, RHO, MAX_STEPS = 1.0, 3e-3, 6000
 GENERIC_SEEDS, GENERIC_THOROUGH_SEEDS = 16, 24
 FORCED_WIDTH, FORCED_SEEDS, FORCED_THOROUGH_SEEDS = 4, 6, 8
-RANK_TOL, KGON_TOL, ANGLE_ATOL = 0.02, 0.1, 0.05
+RANK_TOL, KGON_TOL, ANGLE_ATOL = RANK_READ_TOL, 0.1, 0.05  # the angles' convergence is judged at the same rank read-off
 MIN_RANK2 = 5
 SEPARATION_LOG_LOSS = math.log(math.log(2.0))  # ℒ < log 2: every sample's cross-entropy < log 2, every margin > 0
 CONVERGENCE = Convergence(log_loss_floor=-1e2, window_start=-1e1, margin_rtol=0.02, stat_atol=0.1, stat_name="erank",
