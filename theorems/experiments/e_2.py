@@ -9,8 +9,8 @@ How it is checked (:func:`torch_check.sweeps.trend_sweep`).  For each depth of t
 ``SEEDS`` independent seeds are trained together as one batched model (adaptive steps,
 float64) until each run meets the convergence criterion ``CONVERGENCE``
 (:mod:`torch_check.convergence`: log-loss below the stage floor, all margins positive,
-and over the last decade of log-loss the normalised margin moved by at most 5 % and the
-effective rank by at most 0.1; up to six further decades for runs still moving, at the
+and over each of the last two decades of log-loss the normalised margin moved by at most
+5 % and the effective rank by at most 0.1; up to six further decades for runs still moving, at the
 same relative step 3e-3).  A run that never meets it makes the check
 INCONCLUSIVE.  The trend is decided by a one-sided permutation test of Spearman's ρ
 between depth and effective rank (depth labels permuted across runs; α = 0.01); the
@@ -51,7 +51,7 @@ WIDTH, SCALE, RHO, MAX_STEPS = 32, 0.5, 3e-3, 6000
 SEEDS, THOROUGH_SEEDS = 6, 12
 THOROUGH_MAX_STEPS = 30000  # deep/narrow runs can sit on the rank-1 saddle (L-D.2) for ~8000 steps
 CONVERGENCE = Convergence(log_loss_floor=-1e2, window_start=-1e1, margin_rtol=0.05, stat_atol=0.1, stat_name="erank",
-                          extra_decades=6, lazy_rho=3e-3, stage_steps=1500)
+                          extra_decades=6, lazy_rho=3e-3, stage_steps=1500, quiet_decades=2)
 ALPHA = DEFAULT_ALPHA
 METRICS = ("mean_logits", "effective_rank", "normalised_margin")
 
