@@ -12,7 +12,9 @@ float64) until each run meets the convergence criterion ``CONVERGENCE``
 and over each of the last two decades of log-loss the normalised margin moved by at most
 5 % and the effective rank by at most 0.1; up to six further decades for runs still moving, at the
 same relative step 3e-3).  A run that never meets it makes the check
-INCONCLUSIVE.  The trend is decided by a one-sided permutation test of Spearman's ρ
+INCONCLUSIVE unless the verdict is the same for every effective rank in [1, K] that the (at
+most two) unconverged runs could reach (:func:`torch_check.sweeps.worst_case_verdict`:
+the test at the order of weakest ρ, the effect at the worst ends).  The trend is decided by a one-sided permutation test of Spearman's ρ
 between depth and effective rank (depth labels permuted across runs; α = 0.01); the
 effect, mean erank at the shallowest minus at the deepest depth, must have a 95 %
 bootstrap interval above 0.
@@ -81,7 +83,8 @@ def rank_trend_in_depth(ctx: Context, design: str) -> Outcome:
 
         res = trend_sweep(levels=Ls, train_level=train_level, seeds=seeds, seeds_per_level=m, direction="falls",
                           design=design, placebo_level=placebo_depth(Ls), rng=ctx.rng(salt), alpha=ALPHA,
-                          progress=lambda f, msg: ctx.report(f, f"K={K}: {msg}"))
+                          progress=lambda f, msg: ctx.report(f, f"K={K}: {msg}"),
+                          value_range=(1.0, float(K)))  # erank of a K x K matrix: unconverged runs imputed over it
         res["K"] = K
         sweeps.append(res)
         figs_data.append(res)
