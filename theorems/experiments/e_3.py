@@ -16,8 +16,10 @@ above 2 % of the largest; a rank-2 run is a regular K-gon when every adjacent ga
   by default.  The fraction of runs ending in each structure (rank 2 K-gon / rank 2 not a
   K-gon / rank 3 / rank >= 4) is reported with Clopper-Pearson 95 % intervals, with the
   angle spread of every run.  The claim: every converged rank-2 run is a K-gon (a single
-  converged rank-2 run that is not refutes it); at least ``MIN_RANK2`` rank-2 runs per
-  (K, L) are needed to decide (else INCONCLUSIVE).
+  converged rank-2 run that is not refutes it, whatever the unconverged runs, if any, would
+  become; a PASS needs every run converged, since an unconverged rank-2 run may or may not
+  end as a K-gon); at least ``MIN_RANK2`` rank-2 runs per (K, L) are needed to decide (else
+  INCONCLUSIVE).
 - ``rank2_start_angles``: starts forced to rank 2 (balanced factors of a random rank-2
   logit matrix; the flow keeps zero singular values at zero), K = 6, L = 8, d = 4.
 
@@ -86,17 +88,20 @@ def _decide(K: int, L: int, rows: list[dict], stage: str) -> dict:
     n = len(rows)
     counts = {lab: sum(r["label"] == lab for r in rows) for lab in metrics.STRUCTURES}
     rank2 = [r for r in rows if r["rank"] <= 2]
-    bad = [r for r in rank2 if r["label"] != metrics.STRUCTURES[0]]
+    # only a run that met the criterion can be a counterexample (converged is None: stopped at separation on purpose)
+    bad = [r for r in rank2 if r["label"] != metrics.STRUCTURES[0] and r["converged"] is not False]
     case = {"K": K, "L": L, "stage": stage, "runs": rows,
             "fractions": {lab: stats.proportion(c, n) for lab, c in counts.items()},
             "kgon_among_rank2": stats.proportion(len(rank2) - len(bad), len(rank2)) if rank2 else None,
             "rank2_runs": len(rank2), "angle_spread_rad_rank2": [r["angle_spread_rad"] for r in rank2]}
     unconverged = [r for r in rows if r["converged"] is False]
     if unconverged:
+        case["unconverged_runs"] = len(unconverged)
+    if unconverged and not bad:  # an unconverged rank-2 run may or may not end as a K-gon
         case["undecided"] = f"{n - len(unconverged)} of {n} runs met the convergence criterion"
-    elif len(rank2) < MIN_RANK2:
+    elif not unconverged and len(rank2) < MIN_RANK2:
         case["undecided"] = f"only {len(rank2)} of {n} runs ended at rank 2 (need {MIN_RANK2} to decide)"
-    else:
+    else:  # every run converged, or a converged run refutes (unconverged ones cannot undo it)
         case["holds"] = not bad
         if bad:
             w = max(bad, key=lambda r: r["max_gap_deviation_rad"])
@@ -124,12 +129,12 @@ def _outcome(cases: list[dict], evidence: dict, title: str) -> Outcome:
     figs = [render(title, draw, "Adjacent class angles of rank-2 runs (one ring per run); a regular K-gon has gaps 2π/K.",
                    size=(6.5, 4.0))]
     und = [c for c in cases if "undecided" in c]
-    if und:
+    if und and not any(c.get("holds") is False for c in cases):  # a refuting case decides whatever the others do
         return Outcome.undecided("; ".join(f"K={c['K']}, L={c['L']}: {c['undecided']}" for c in und), evidence,
                                  figures=figs)
-    if all(c["holds"] for c in cases):
+    if all(c.get("holds") for c in cases):
         return Outcome.held(evidence, figures=figs)
-    bad = next(c for c in cases if not c["holds"])
+    bad = next(c for c in cases if c.get("holds") is False)
     return Outcome.refuted(bad["counterexample"], evidence, figures=figs)
 
 
