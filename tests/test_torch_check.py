@@ -499,3 +499,21 @@ def test_structure_summary_labels():
     G2 -= G2.mean(axis=1, keepdims=True)
     assert metrics.structure_summary(G2.T @ G2)["label"] == metrics.STRUCTURES[1]
     assert metrics.structure_summary(etf(K))["label"] == metrics.STRUCTURES[3]
+
+
+def test_e3_a_converged_counterexample_is_not_undone_by_unconverged_runs():
+    from theorems.experiments.e_3 import MIN_RANK2, _decide
+
+    def row(seed, rank, label, converged):
+        return {"seed": seed, "rank": rank, "label": label, "converged": converged, "angle_spread_rad": 0.0,
+                "gaps_over_2pi_by_K": [1.0] * 6, "max_gap_deviation_rad": 0.0 if label == metrics.STRUCTURES[0] else 0.5}
+
+    kgons = [row(s, 2, metrics.STRUCTURES[0], True) for s in range(MIN_RANK2)]
+    bent_unconverged = row(90, 2, metrics.STRUCTURES[1], False)
+    bent_converged = row(91, 2, metrics.STRUCTURES[1], True)
+    # an unconverged non-K-gon is no counterexample, and leaves the case undecided
+    assert "undecided" in _decide(6, 6, kgons + [bent_unconverged], "converged")
+    # a converged non-K-gon refutes whatever the unconverged run becomes
+    case = _decide(6, 6, kgons + [bent_unconverged, bent_converged], "converged")
+    assert case["holds"] is False and case["counterexample"]["seed"] == 91 and case["unconverged_runs"] == 1
+    assert _decide(6, 6, kgons, "converged")["holds"] is True
