@@ -314,6 +314,42 @@ def test_assess_flags_each_condition():
         Convergence(log_loss_floor=-10.0, window_start=-1.0, margin_rtol=0.05, stat_atol=0.1, stat_name="nope")
 
 
+def test_assess_reads_the_gap_angles_only_on_rank_two():
+    from torch_check.convergence import rank_at_most_two
+
+    K, n = 6, 1
+    crit = Convergence(log_loss_floor=-10.0, window_start=-1.0, margin_rtol=0.05, stat_atol=0.1, stat_name="erank",
+                       extra_stats=(("max_gap_deviation", 0.05),))
+    theta = 2 * np.pi * np.arange(K) / K
+    hexagon = 10.0 * np.stack([np.cos(theta), np.sin(theta)]).T @ np.stack([np.cos(theta), np.sin(theta)])
+    bent = theta + 0.1 * np.cos(3 * theta)  # rank 2, gaps alternate 2π/K ± 0.2
+    moved = 10.0 * np.stack([np.cos(bent), np.sin(bent)]).T @ np.stack([np.cos(bent), np.sin(bent)])
+    # a rank-3 matrix with two nearly equal singular values: its rank-2 angles rotate under a tiny change
+    rng = np.random.default_rng(0)
+    P = np.eye(K) - np.ones((K, K)) / K
+    U = np.linalg.qr(P @ rng.standard_normal((K, 3)))[0]  # orthonormal, orthogonal to the ones vector
+    base = U @ np.diag([10.0, 9.99, 9.98]) @ U.T
+    nudged = U @ np.diag([9.98, 9.99, 10.0]) @ U.T  # a 0.2 % change of the spectrum swaps the top-two plane
+    assert rank_at_most_two(hexagon, K, n) and not rank_at_most_two(base, K, n)
+    assert abs(convergence_stat("max_gap_deviation", base) - convergence_stat("max_gap_deviation", nudged)) > 0.05
+    rep = assess(crit, np.stack([hexagon, moved, nudged, hexagon]), np.stack([hexagon, hexagon, base, base]),
+                 np.full(4, -20.0), K, n)
+    rows = rep["runs"]
+    assert [r["max_gap_deviation_read"] for r in rows] == ["both", "both", "neither", "one end"]
+    assert [r["converged"] for r in rows][1:] == [False, True, False]
+    assert rows[2]["max_gap_deviation_change"] is None and rows[1]["max_gap_deviation_change"] > 0.15
+    with pytest.raises(ValueError, match="quiet_decades"):
+        Convergence(log_loss_floor=-10.0, window_start=-1.0, margin_rtol=0.05, quiet_decades=2)
+    with pytest.raises(ValueError, match="float64"):
+        Convergence(log_loss_floor=-10.0, window_start=-1.0, margin_rtol=0.05, extra_decades=16)
+
+
+def convergence_stat(name: str, Z: np.ndarray) -> float:
+    from torch_check.convergence import STATISTICS
+
+    return STATISTICS[name](Z, Z.shape[0], 1)
+
+
 def test_train_converged_trains_only_the_unconverged_on():
     K, n, d, L = 4, 1, 6, 2
     init = [gaussian_factors(K, n, d, L, 1.0, s) for s in range(3)]
@@ -408,6 +444,50 @@ def test_trend_sweep_sees_the_effect_and_not_the_placebo():
         trend_sweep(train_level=_fake_level(1.0), design="sweep", rng=rng, **dict(kw, seeds=seeds[:7]))
 
 
+def _fake_level_one_unconverged(effect: float, bad_level: float):
+    """As _fake_level, with the first run at ``bad_level`` reported unconverged."""
+    def train_level(level, seeds):
+        noise = np.array([np.random.default_rng(s).normal(0, 0.3) for s in seeds])
+        runs = [{"converged": not (i == 0 and level == bad_level)} for i in range(len(seeds))]
+        n_ok = sum(r["converged"] for r in runs)
+        rep = {"converged": n_ok, "total": len(seeds), "all_converged": n_ok == len(seeds), "runs": runs,
+               "largest_margin_change": 0.0, "largest_stat_change": 0.0, "criterion": {"rule": "fake"}}
+        return {"effective_rank": 10 - effect * level + noise, "convergence": rep}
+    return train_level
+
+
+def test_trend_sweep_decides_over_every_limit_of_an_unconverged_run():
+    seeds = list(range(20))
+    kw = dict(levels=(1, 2, 4, 6), seeds=seeds, seeds_per_level=5, direction="falls", placebo_level=4)
+    # strong trend, one unconverged middle run: any value in [0, 20] leaves the trend -> decided PASS
+    r = trend_sweep(train_level=_fake_level_one_unconverged(1.0, 2), design="sweep", rng=np.random.default_rng(3),
+                    value_range=(0.0, 20.0), **kw)
+    assert r["holds"] is True and r["worst_case"]["imputed_runs"] == [5] and "decided_over_unconverged" in r
+    # without a range the same sweep stays undecided
+    r0 = trend_sweep(train_level=_fake_level_one_unconverged(1.0, 2), design="sweep", rng=np.random.default_rng(3), **kw)
+    assert r0["holds"] is None and r0["unconverged_runs"][0]["run"] == 5
+    # no trend at all: a flat sweep fails for every value of the unconverged run
+    flat = trend_sweep(train_level=_fake_level_one_unconverged(0.0, 6), design="sweep", rng=np.random.default_rng(3),
+                       value_range=(0.0, 20.0), **kw)
+    assert flat["holds"] is False
+
+
+def test_worst_case_verdict_is_undecided_when_the_unconverged_run_decides():
+    from torch_check.sweeps import worst_case_verdict
+
+    labels = [1, 1, 1, 2, 2, 2, 3, 3, 3]
+    # a weak trend carried by the last level: run 8 at the top of the range would erase the effect
+    values = [3.0, 2.9, 3.1, 2.6, 2.8, 2.7, 2.5, 2.4, 2.45]
+    wc = worst_case_verdict(labels, values, [8], (0.0, 100.0), "falls", 0.05, lambda: np.random.default_rng(1))
+    assert wc["holds"] is None
+    assert wc["unfavourable_end_values"] == [100.0] and wc["favourable_end_values"] == [0.0]
+    # every order of two imputed runs is tried: the weakest order puts them against the trend
+    wc2 = worst_case_verdict(labels, values, [0, 8], (0.0, 100.0), "falls", 0.05, lambda: np.random.default_rng(1))
+    assert wc2["weakest_order_values"][0] < min(values) and wc2["weakest_order_values"][1] > max(values)
+    with pytest.raises(ValueError):
+        worst_case_verdict(labels, values, [0, 1, 2], (0.0, 1.0), "falls", 0.05, lambda: np.random.default_rng(1))
+
+
 def test_structure_summary_labels():
     K = 6
     angles = 2 * np.pi * np.arange(K) / K
@@ -419,3 +499,21 @@ def test_structure_summary_labels():
     G2 -= G2.mean(axis=1, keepdims=True)
     assert metrics.structure_summary(G2.T @ G2)["label"] == metrics.STRUCTURES[1]
     assert metrics.structure_summary(etf(K))["label"] == metrics.STRUCTURES[3]
+
+
+def test_e3_a_converged_counterexample_is_not_undone_by_unconverged_runs():
+    from theorems.experiments.e_3 import MIN_RANK2, _decide
+
+    def row(seed, rank, label, converged):
+        return {"seed": seed, "rank": rank, "label": label, "converged": converged, "angle_spread_rad": 0.0,
+                "gaps_over_2pi_by_K": [1.0] * 6, "max_gap_deviation_rad": 0.0 if label == metrics.STRUCTURES[0] else 0.5}
+
+    kgons = [row(s, 2, metrics.STRUCTURES[0], True) for s in range(MIN_RANK2)]
+    bent_unconverged = row(90, 2, metrics.STRUCTURES[1], False)
+    bent_converged = row(91, 2, metrics.STRUCTURES[1], True)
+    # an unconverged non-K-gon is no counterexample, and leaves the case undecided
+    assert "undecided" in _decide(6, 6, kgons + [bent_unconverged], "converged")
+    # a converged non-K-gon refutes whatever the unconverged run becomes
+    case = _decide(6, 6, kgons + [bent_unconverged, bent_converged], "converged")
+    assert case["holds"] is False and case["counterexample"]["seed"] == 91 and case["unconverged_runs"] == 1
+    assert _decide(6, 6, kgons, "converged")["holds"] is True

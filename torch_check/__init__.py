@@ -18,13 +18,15 @@ gradient descent (float64 by default).
   E-3, E-3b, E-4, E-5, E-9, E-10 (modules ``theorems/experiments/e_*.py``); the
   ``*_converged`` runners train every run to the convergence criterion.
 - :mod:`torch_check.convergence`: when a run counts as converged (loss below a floor,
-  positive margins, normalised margin and the measured statistic stable over the last decade
-  of log-loss), staged training until it is (``train_converged``); undecided otherwise.
+  positive margins, normalised margin and the measured statistics stable over the last
+  ``quiet_decades`` decades of log-loss, each statistic judged only where it is a well-posed
+  read-off), staged training until it is (``train_converged``); undecided otherwise.
 - :mod:`torch_check.stats`: permutation tests (trend: Spearman's ρ with permuted level labels;
   two-sample difference of means), bootstrap intervals, Clopper-Pearson / Wilson intervals,
   the band rule for competing predictions.  Default α = 0.01, intervals at 95 %.
 - :mod:`torch_check.sweeps`: a sweep over a parameter with its fixed-level placebo and the
-  trend test (E-2, E-5, E-9).
+  trend test (E-2, E-5, E-9); with ``value_range`` it is decided over every limit of up to two
+  unconverged runs (``worst_case_verdict``), else undecided.
 - :mod:`torch_check.pins`: every metric pinned to exact sympy values on known matrices, and
   the plausible wrong definitions the pins tell apart; ``require_pinned`` guards each check.
 - ``python -m torch_check --scale ci|paper``: the sweeps of App. E, saved run by run.

@@ -17,7 +17,10 @@ close when it lies inside ±10 %, not close (a refutation, with the run as count
 when it lies entirely outside, undecided when it straddles the band's edge.  The mean
 relative difference per rank (how the paper averages runs of the same rank) is recorded
 with its bootstrap interval.  Every run, deep or reference, must
-meet the convergence criterion of E-3 (:mod:`torch_check.convergence`), else INCONCLUSIVE.
+meet the convergence criterion of E-3 (:mod:`torch_check.convergence`), else INCONCLUSIVE,
+with one exception: a converged deep run that is not close to its converged references
+refutes whatever the unconverged deep runs converge to (they can add counterexamples, not
+remove one), so the case is decided FAIL and the unconverged count is recorded.
 
 - ``generic_start_margins`` (the paper's protocol: generic starts, ranks as they come):
   the converged generic-start runs of E-3 at (K, L) = (5, 6), (6, 6), d = K (shared through
@@ -136,13 +139,14 @@ def _decide(cases: list[dict], evidence: dict, reference: str) -> Outcome:
     figs = [render(f"E-3b: deep rank-r margins vs single-layer width {'r' if reference == 'width_r' else 'r+1'}",
                    draw, "Means with 95% bootstrap intervals; circles: deep runs, squares: single-layer references.")]
     und = [c for c in cases if c.get("undecided")]
-    if und:
+    if und and not any(c.get("holds") is False for c in cases):  # a refuting case decides whatever the others do
         return Outcome.undecided("; ".join(f"K={c['K']}, L={c['L']}: {c['undecided']}" for c in und), evidence,
                                  figures=figs)
-    if all(c["holds"] for c in cases):
+    if all(c.get("holds") for c in cases):
         return Outcome.held(evidence, figures=figs)
-    bad = next(c for c in cases if not c["holds"])
-    comp = next(x for x in bad["comparisons"] if x["close"] is False)
+    bad = next(c for c in cases if c.get("holds") is False)
+    comp = next(x for x in bad["comparisons"]
+                if x["close"] is False and x["reference_converged"] == x["reference_total"])
     run = min((x for x in comp["per_run"] if x["close"] is False), key=lambda x: x["relative_difference_interval"][1])
     row = next(x for x in bad["deep_runs"] if x["seed"] == run["seed"])
     return Outcome.refuted({"K": bad["K"], "L": bad["L"], "rank": comp["rank"], "seed": run["seed"],
@@ -160,12 +164,19 @@ def _case(ctx, K, L, r, seeds, reference, salt) -> dict:
     case = {"K": K, "L": L, "deep_runs": rows, "deep_hyperparameters": r["hyperparameters"],
             "deep_train_config": r["train_config"],
             "rank_fractions": {str(k): stats.proportion(len(v), len(seeds)) for k, v in sorted(by_rank.items())}}
-    if unconverged:
-        case["undecided"] = f"{len(seeds) - unconverged} of {len(seeds)} deep runs met the convergence criterion"
-        case["comparisons"] = []
-        return case
-    comps = _compare(ctx, K, L, by_rank, reference, salt)
+    comps = _compare(ctx, K, L, by_rank, reference, salt)  # converged deep runs only
     case["comparisons"] = comps
+    if unconverged:
+        # a converged run not close to a converged reference refutes, whatever the unconverged runs converge to
+        refuting = [c for c in comps if c["close"] is False and c["reference_converged"] == c["reference_total"]]
+        case["unconverged_deep_runs"] = unconverged
+        if refuting:
+            case["holds"] = False
+            case["decided_over_unconverged"] = (f"{unconverged} deep run(s) did not converge; the converged "
+                                                "counterexample stands whatever they converge to")
+        else:
+            case["undecided"] = f"{len(seeds) - unconverged} of {len(seeds)} deep runs met the convergence criterion"
+        return case
     ref_bad = [c for c in comps if c["reference_converged"] < c["reference_total"]]
     if ref_bad:
         case["undecided"] = "; ".join(f"width-{c['reference_width']} references: {c['reference_converged']} of "
