@@ -356,7 +356,8 @@ def cmd_selfcheck(args, console: Console) -> int:
 
     def done(r) -> None:
         done_count[0] += 1
-        by = ", ".join(f"{t} {r.verdicts[t]}" for t in r.killers) or r.detail or "no check noticed"
+        by = (", ".join(f"{t} {r.verdicts[t]}" for t in r.killers)
+              or ", ".join(f"{t} {v}" for t, v in r.verdicts.items()) or r.detail or "every catching check PASS")
         style = "green" if r.status in GOOD else "bold red"
         console.print(Text(f"[{done_count[0]}/{total}] {r.bug.id}: {r.status} ({r.elapsed_s:.0f} s) — {by}",
                            style=style))
