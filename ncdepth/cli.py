@@ -352,17 +352,22 @@ def cmd_selfcheck(args, console: Console) -> int:
     out_dir = Path(args.out)
     _writable_dir(out_dir, "--out")
     total = len(bugs)
+    t0 = time.perf_counter()
     done_count = [0]
+
+    finished: list = []
 
     def done(r) -> None:
         done_count[0] += 1
+        finished.append(r)
+        # the kill matrix so far, rewritten atomically after every bug: an interrupted run leaves its part
+        write_selfcheck(finished, out_dir, time.perf_counter() - t0, partial=len(finished) < total)
         by = (", ".join(f"{t} {r.verdicts[t]}" for t in r.killers)
               or ", ".join(f"{t} {v}" for t, v in r.verdicts.items()) or r.detail or "every catching check PASS")
         style = "green" if r.status in GOOD else "bold red"
         console.print(Text(f"[{done_count[0]}/{total}] {r.bug.id}: {r.status} ({r.elapsed_s:.0f} s) — {by}",
                            style=style))
 
-    t0 = time.perf_counter()
     results = run_selfcheck(bugs, workers=workers, timeout_s=args.timeout or 600.0, on_done=done)
     elapsed = time.perf_counter() - t0
     table = Table(title=f"ncdepth selfcheck: {summary_line(results)} in {elapsed:.0f} s")

@@ -319,18 +319,23 @@ def kill_matrix_markdown(results: Sequence[BugResult]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_selfcheck(results: Sequence[BugResult], out_dir: Path, elapsed_s: float | None = None) -> dict[str, Path]:
+def write_selfcheck(results: Sequence[BugResult], out_dir: Path, elapsed_s: float | None = None,
+                    partial: bool = False) -> dict[str, Path]:
+    """``selfcheck.json`` and ``selfcheck.md`` (atomically); ``partial`` while the run is still going."""
     from reports.builder import write_atomic
 
     out_dir = Path(out_dir)
-    payload = {"summary": summary_line(results), "total": len(results),
+    payload = {"summary": summary_line(results), "partial": partial, "total": len(results),
                "killed": sum(r.status == "killed" for r in results),
                "cannot_matter": sum(r.status == "cannot-matter" for r in results),
                "wall_s": round(elapsed_s, 1) if elapsed_s is not None else None,
                "bugs": [r.to_json() for r in results]}
     paths = {"selfcheck.json": out_dir / "selfcheck.json", "selfcheck.md": out_dir / "selfcheck.md"}
     write_atomic(paths["selfcheck.json"], json.dumps(payload, indent=2, ensure_ascii=False))
-    write_atomic(paths["selfcheck.md"], kill_matrix_markdown(results))
+    md = kill_matrix_markdown(results)
+    if partial:
+        md = md.replace("\n\n", "\n\n*Partial: the run is still going (or was interrupted).*\n\n", 1)
+    write_atomic(paths["selfcheck.md"], md)
     return paths
 
 
