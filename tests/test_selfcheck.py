@@ -90,18 +90,21 @@ def test_two_bugs_end_to_end(tmp_path, capsys):
     assert by_id["sylvester-sign-block"].status == "killed"
     assert "L-D.5/certified/exhaustive_m_le_10" in by_id["sylvester-sign-block"].killers
     assert by_id["comment-only"].status == "survived" and not by_id["comment-only"].killers
-    # the project itself is untouched and the CLI writes the kill matrix
-    assert stale_reason(real) is None
+    # the project itself is untouched (the copies lived in temporary folders) and the CLI writes the kill matrix
+    assert stale_reason(real) is None and "(edited)" not in (PROJECT_ROOT / "numerics/hadamard.py").read_text()
+    assert not (PROJECT_ROOT / "_selfcheck_out").exists()
     code = cli.main(["selfcheck", "--only", "sylvester-sign-block", "--out", str(tmp_path)])
     out = capsys.readouterr().out
     assert code == 0 and "sylvester-sign-block: killed" in out
     data = json.loads((tmp_path / "selfcheck.json").read_text())
     assert data["total"] == 1 and data["killed"] == 1
-    assert "| sylvester-sign-block |" in (tmp_path / "selfcheck.md").read_text()
+    assert data["partial"] is False and "| sylvester-sign-block |" in (tmp_path / "selfcheck.md").read_text()
 
 
-def test_verify_embeds_a_kill_matrix_found_in_the_report_folder(tmp_path, capsys):
+def test_verify_embeds_a_kill_matrix_found_in_the_report_folder(tmp_path, capsys, monkeypatch):
     from ncdepth.selfcheck import write_selfcheck
+
+    monkeypatch.setenv("NCDEPTH_CACHE_DIR", str(tmp_path / "cache"))  # verify records timings even with --no-cache
 
     r = BugResult(BUGS[0], "killed", {"L-D.4/fuzz/float_softmax_extreme_logits": "FAIL"}, 1.0)
     write_selfcheck([r], tmp_path, 1.0)
