@@ -1,4 +1,4 @@
-"""The ``ncdepth`` command line: list, show, verify, fuzz.
+"""The ``ncdepth`` command line: list, show, verify, fuzz, selfcheck.
 
 ``verify``/``fuzz`` run checks serially by default, in N processes with ``--workers N``, on a
 dask.distributed cluster with ``--dask ADDRESS``; decided results are reused from the result
@@ -331,6 +331,60 @@ def cmd_fuzz(args, console: Console) -> int:
     return _run_and_report(claims, opts, args, console)
 
 
+def cmd_selfcheck(args, console: Console) -> int:
+    """Plant the catalogue's bugs one at a time in temporary copies; print and write the kill matrix."""
+    from .selfcheck import CAUGHT, GOOD, load_catalogue, run_selfcheck, summary_line, write_selfcheck
+
+    try:
+        bugs = load_catalogue(Path(args.catalogue)) if args.catalogue else load_catalogue()
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"selfcheck catalogue: {exc}") from None
+    if args.only:
+        wanted = [b.strip() for part in args.only for b in part.split(",") if b.strip()]
+        by_id = {b.id: b for b in bugs}
+        unknown = [w for w in wanted if w not in by_id]
+        if unknown:
+            raise UsageError(f"unknown bug id(s): {', '.join(unknown)}; see ncdepth/selfcheck_catalogue.toml")
+        bugs = [by_id[w] for w in dict.fromkeys(wanted)]
+    if args.timeout is not None and not args.timeout > 0:
+        raise UsageError(f"--timeout must be a positive number of seconds (got {args.timeout})")
+    workers = _workers(args)
+    out_dir = Path(args.out)
+    _writable_dir(out_dir, "--out")
+    total = len(bugs)
+    t0 = time.perf_counter()
+    done_count = [0]
+
+    finished: list = []
+
+    def done(r) -> None:
+        done_count[0] += 1
+        finished.append(r)
+        # the kill matrix so far, rewritten atomically after every bug: an interrupted run leaves its part
+        write_selfcheck(finished, out_dir, time.perf_counter() - t0, partial=len(finished) < total)
+        by = (", ".join(f"{t} {r.verdicts[t]}" for t in r.killers)
+              or ", ".join(f"{t} {v}" for t, v in r.verdicts.items()) or r.detail or "every catching check PASS")
+        style = "green" if r.status in GOOD else "bold red"
+        console.print(Text(f"[{done_count[0]}/{total}] {r.bug.id}: {r.status} ({r.elapsed_s:.0f} s) — {by}",
+                           style=style))
+
+    results = run_selfcheck(bugs, workers=workers, timeout_s=args.timeout or 600.0, on_done=done)
+    elapsed = time.perf_counter() - t0
+    table = Table(title=f"ncdepth selfcheck: {summary_line(results)} in {elapsed:.0f} s")
+    for col in ("bug", "kind", "file", "status", "catching checks"):
+        table.add_column(col, overflow="fold")
+    for r in results:
+        by = ", ".join(f"{t} ({CAUGHT[r.verdicts[t]]})" for t in r.killers) or r.detail or "—"
+        if r.status == "cannot-matter":
+            by = "cannot matter: " + r.bug.cannot_matter
+        style = "green" if r.status in GOOD else "bold red"
+        table.add_row(r.bug.id, r.bug.kind, r.bug.file, f"[{style}]{r.status}[/]", Text(by))
+    console.print(table)
+    written = write_selfcheck(results, out_dir, elapsed)
+    console.print("selfcheck: " + ", ".join(str(p) for p in written.values()), highlight=False)
+    return 0 if all(r.status in GOOD for r in results) else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="ncdepth", description=__doc__.splitlines()[0] if __doc__ else None)
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
@@ -372,13 +426,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     common(sub.add_parser("verify", help="run the registry's checks and write the report"), fuzz=False)
     common(sub.add_parser("fuzz", help="hypothesis search over (K, L) and the claims' other inputs"), fuzz=True)
+    sc = sub.add_parser("selfcheck", help="plant the catalogue's bugs in temporary copies; print the kill matrix")
+    sc.add_argument("--only", nargs="+", metavar="BUG", help="bug ids (comma or space separated; default: all)")
+    sc.add_argument("--workers", default="1", metavar="N", help="bugs run at a time, each in its own process")
+    sc.add_argument("--timeout", type=float, default=None, metavar="SECONDS",
+                    help="wall-clock limit per bug run (default 600 s); running out is a survival (timeout)")
+    sc.add_argument("--out", default=str(DEFAULT_OUT), help="folder for selfcheck.json/.md (default reports/latest)")
+    sc.add_argument("--catalogue", default=None, metavar="PATH", help=argparse.SUPPRESS)
     return p
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     console = Console(stderr=False, highlight=False)
     err = Console(stderr=True, highlight=False)
-    handlers = {"list": cmd_list, "show": cmd_show, "verify": cmd_verify, "fuzz": cmd_fuzz}
+    handlers = {"list": cmd_list, "show": cmd_show, "verify": cmd_verify, "fuzz": cmd_fuzz, "selfcheck": cmd_selfcheck}
     try:
         argv = list(sys.argv[1:] if argv is None else argv)
         args = build_parser().parse_args(argv)

@@ -745,15 +745,34 @@ def write_atomic(path: Path, data: bytes | str) -> None:
         raise
 
 
+def _selfcheck_in(out_dir: Path) -> tuple[dict, str] | None:
+    """``(selfcheck.json, selfcheck.md)`` written by ``ncdepth selfcheck`` into ``out_dir``, if both are there."""
+    j, m = Path(out_dir) / "selfcheck.json", Path(out_dir) / "selfcheck.md"
+    if not (j.is_file() and m.is_file()):
+        return None
+    try:
+        return json.loads(j.read_text(encoding="utf-8")), m.read_text(encoding="utf-8")
+    except (OSError, ValueError):
+        return None
+
+
 def write_report(results: Sequence[ClaimResult], options: RunOptions, out_dir: Path,
                  json_path: Path | None = None, run: dict[str, Any] | None = None) -> dict[str, Path]:
     """Render everything in memory first, then write each file atomically."""
     env = environment()
     model = _Model(results, options, env, run)
-    payload = json.dumps(_to_json(model), indent=2, ensure_ascii=False)
+    out_dir = Path(out_dir)
+    data = _to_json(model)
     md = _to_markdown(model)
     page = _to_html(model)
-    out_dir = Path(out_dir)
+    selfcheck = _selfcheck_in(out_dir)
+    if selfcheck is not None:  # the kill matrix of `ncdepth selfcheck` in the same folder
+        data["selfcheck"], kill_md = selfcheck
+        md = md.rstrip("\n") + "\n\n" + kill_md.replace("# ncdepth selfcheck", "## Planted-bug self-test (ncdepth selfcheck)", 1)
+        section = ("<section id='selfcheck'><h2>Planted-bug self-test (ncdepth selfcheck)</h2>"
+                   f"<pre>{html.escape(kill_md)}</pre></section>")
+        page = page.replace("<section id='environment'>", section + "<section id='environment'>", 1)
+    payload = json.dumps(data, indent=2, ensure_ascii=False)
     written: dict[str, Path] = {}
     for cr in results:
         for r in cr.checks:

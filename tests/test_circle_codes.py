@@ -205,3 +205,15 @@ def test_ld3_box_budget_miss_is_inconclusive_not_fail(monkeypatch):
     assert "budget" in result.message and "cases proved" in result.message
     result = run_check(ld3.CLAIM, check, RunOptions(K=(5, 7)))
     assert result.verdict == Verdict.SKIP and "K <= 4" in result.message
+
+
+def test_bisection_decides_on_the_whole_box_not_its_endpoints():
+    """f(x) = 1/100 - (x - 1/2)² is negative at both ends of [0, 1] and positive in the middle;
+    a proof must enclose f over each box, so this is refuted, and the witness is a point where f >= 0."""
+    with working_precision(64):
+        bump = lambda x: arb(1) / 100 - (x - arb(1) / 2) ** 2  # noqa: E731
+        status, _, wit = bisect_certify_negative(bump, arb(0), arb(1))
+        assert status == "refuted" and bool(bump(arb(wit["delta"])) >= 0)
+        # and a function negative everywhere on the box, though only barely at one end, is proved
+        status, _, wit = bisect_certify_negative(lambda x: x - arb(101) / 100, arb(0), arb(1))
+        assert status == "proved" and wit is None

@@ -114,3 +114,27 @@ def test_exact_dnc_factors_bad_inputs():
         exact_dnc_factors(4, 2, d=3)
     with pytest.raises(ValueError):
         exact_dnc_factors(4, 0)
+
+
+def _brute_column_margins(Z: np.ndarray) -> list[float]:
+    """``Z[c, c] - max_{c' != c} Z[c', c]`` for every column c, by two plain loops."""
+    K = Z.shape[0]
+    return [Z[c, c] - max(Z[r, c] for r in range(K) if r != c) for c in range(K)]
+
+
+@pytest.mark.parametrize("K", [3, 4, 5])
+def test_margin_rows_and_min_column_margin_on_non_symmetric_matrices(K):
+    """On symmetric constructions rows and columns cannot be told apart; on the centred odd
+    cross-polytope (not symmetric) and on random integer matrices they can."""
+    rng = np.random.default_rng(K)
+    mats = [rng.integers(-5, 6, size=(K, K)).astype(float) for _ in range(5)]
+    if K % 2 == 1:
+        mats.append(cross_polytope_mean_logits(K, singleton="centred"))
+    A = margin_matrix(K)
+    for Z in mats:
+        exact = _brute_column_margins(np.asarray(Z, dtype=float))
+        assert abs(min_column_margin(Z) - min(exact)) < 1e-12
+        # every row of A is one constraint Zbar[c,c] - Zbar[c',c]: all K (K-1) of them, per column
+        values = A @ np.asarray(Z, dtype=float).ravel()
+        per_col = [min(values[c * (K - 1):(c + 1) * (K - 1)]) for c in range(K)]
+        assert np.allclose(per_col, exact)
