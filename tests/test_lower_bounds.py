@@ -234,3 +234,17 @@ def test_x_open_bound_check_rejects_an_inflated_radius(monkeypatch):
                         lambda K, L, **kw: OptimalityRadius(Fraction(2), Fraction(1, 2), 0, False))
     out = xo.open_cases_lower_bound(Context(K=(4,), L=(3,)), objective_scale="(L+1)/2")
     assert out.holds is False and "broken radius" in out.counterexample["why"]
+
+
+def test_rational_square_roots_round_to_the_safe_side():
+    """_sqrt_lower(x)² <= x <= _sqrt_upper(x)², tight to 10^-digits, on perfect and non-perfect squares."""
+    from numerics.lower_bounds import _sqrt_lower, _sqrt_upper
+
+    rng = np.random.default_rng(5)
+    cases = [Fraction(4), Fraction(9, 4), Fraction(2), Fraction(1, 3), Fraction(10**6 + 1, 7)]
+    cases += [Fraction(int(a), int(b)) for a, b in rng.integers(1, 10**9, size=(20, 2))]
+    for x in cases:
+        lo, hi = _sqrt_lower(x, 20), _sqrt_upper(x, 20)
+        assert lo * lo <= x <= hi * hi
+        assert hi - lo <= Fraction(1, 10**20)
+    assert _sqrt_lower(Fraction(9, 4), 20) == Fraction(3, 2) == _sqrt_upper(Fraction(9, 4), 20)
