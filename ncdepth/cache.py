@@ -374,7 +374,7 @@ class ResultCache:
             return {}
 
     def record_timings(self, timings: dict[str, float]) -> None:
-        if not timings:
+        if not timings or not self.write:  # --no-cache writes nothing into the cache folder, timings included
             return
         from reports.builder import write_atomic
 
