@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from .registry import Check, Context, Level, Outcome
+from .registry import Check, Context, Level, Outcome, Serves
 
 __all__ = [
     "FORMAL_DIR", "INSTALL_HINT", "ALLOWED_AXIOMS", "BANNED", "FormalError", "Build", "CoqTheorem",
@@ -450,6 +450,7 @@ def formal_check(name: str, files: Sequence[str], theorems: Sequence[str] | Mapp
         control={"role": "negation", "files": tuple(control_files), "theorems": tuple(control_theorems)},
         control_description=control_description, control_why=control_why,
         covers=tuple(covers), for_all=for_all, method="Coq 8.16 + mathcomp 1.15",
+        serves=Serves(what=f"a Coq proof for {for_all} (a requested K, L changes nothing)"),
     )
 
 
