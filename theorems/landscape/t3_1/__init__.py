@@ -267,8 +267,14 @@ CHECKS = (
         control_why=("'every nearby start flows to DNC', the benign-landscape picture of L = 1 carried over to "
                      "depth; near the cross-polytope the optimiser stays there"),
         K=(4, 6), L=(2, 3),
-        serves=Serves(K_max=12, L_max=8, pair=_pairs(200, 400), pair_text="(L+1)K² <= 200 variables (<= 400 thorough)",
-                      cost="SLSQP with (L+1)K² variables (dense QP steps)", what="a local solve on all factors"),
+        # K >= 4, L >= 2: only there is the control wrong (the cross-polytope a local minimum that is not DNC); at L = 1
+        # (P_1) is convex and at K = 3 the centred cross-polytope start also descends to DNC (measured: SLSQP returns to
+        # Z_DNC from it at (3, 1), (3, 2), (3, 3), (4, 1)), so there the check could not fail.  DNC at L = 1 is covered
+        # by the shallow part's global certificate; at K = 3 by local_perturbations and the second-order checks.
+        serves=Serves(K_min=4, L_min=2, K_max=12, L_max=8, pair=_pairs(200, 400),
+                      pair_text="(L+1)K² <= 200 variables (<= 400 thorough)",
+                      cost="SLSQP with (L+1)K² variables (dense QP steps)",
+                      what="a local solve on all factors, where a cross-polytope start stays put (K >= 4, L >= 2)"),
         covers=("local",), method="SLSQP on the factors",
     ),
     Check(
