@@ -35,6 +35,7 @@ from ncdepth.fuzzing import search, st
 from ncdepth.registry import Check, Claim, Context, Domain, Level, Outcome, Serves
 from ncdepth.formal import formal_check
 from numerics.constructions import require_classes
+from numerics.smt import z3_solver
 
 
 def diagonal_dominance_holds(Z: np.ndarray) -> bool:
@@ -58,7 +59,7 @@ def z3_rank_one(ctx: Context, K_min: int) -> Outcome:
     for K in range(K_min, Z3_K_MAX + 1):
         u = [z3.Real(f"u{i}") for i in range(K)]
         v = [z3.Real(f"v{i}") for i in range(K)]
-        s = z3.Solver()
+        s = z3_solver()
         s.set("timeout", Z3_TIMEOUT_MS)
         for c in range(K):
             for c2 in range(K):

@@ -20,6 +20,7 @@ from numerics.constructions import (
     singular_values_claimed,
 )
 from numerics.intervals import arb, exact, working_precision
+from numerics.smt import z3_solver
 
 from ._common import L_SYM, _cp_kind, _exponent, _fuzz_grid, _pow2_less
 
@@ -146,13 +147,13 @@ def region_for_all_K_L(ctx: Context, even_exponent: str) -> Outcome:
     # the rows in between must be full intervals: K = 4, 5 at L = 2 undecided, L = 1 never
     # z3 (nlsat over the reals, an independent route) on the integer forms of the L = 2, 3 rows
     x = z3.Real("x")
-    s = z3.Solver()
+    s = z3_solver()
     s.add(x >= 5, x ** 3 >= 2 * (x - 1) ** 3)  # L = 2: any k >= 5 where the even form fails?
     z3_L2 = str(s.check())
-    s = z3.Solver()
+    s = z3_solver()
     s.add(x >= 4, x ** 4 >= 4 * (x - 1) ** 4)  # L = 3
     z3_L3 = str(s.check())
-    s = z3.Solver()
+    s = z3_solver()
     s.add(x >= 3, x ** 2 < (x - 1) ** 2)  # L = 1: any k where it holds?
     z3_L1 = str(s.check())
     ev["z3: exists k >= 5 with k^3 >= 2 (k-1)^3"] = z3_L2
