@@ -281,7 +281,9 @@ def float_softmax_extremes(ctx: Context, psi_rule: str) -> Outcome:
             mu = np.asarray(mu, dtype=float)
             mu[0] = 0.0
             spread = float(np.ptp(fwht(mu) / K)) or 1.0
-            lam = mu * (10.0**gap_exp / spread)
+            # divide first: mu / spread is bounded by K (the entries of Hμ/K sum to μ_0 = 0, so their spread is at least
+            # their largest modulus), while 10^gap / spread overflows to inf for a subnormal spread (K = 2, μ_1 ~ 1e-310)
+            lam = (mu / spread) * 10.0**gap_exp
             lam[0] = K * offset  # mode 0 shifts every logit of the block by `offset`
             lams.append(lam)
             mats.append(H @ np.diag(lam) @ H / K)
