@@ -59,7 +59,7 @@ from .constructions import FUZZ_SMALL_K, FUZZ_SMALL_L, constructions_on_factors,
 from .local_min import local_optimizer_returns, local_perturbations
 from .second_order import dnc_second_order_exact, dnc_second_order_symbolic
 from .shallow import l1_nuclear_norm_certificate, l1_uniform_dual_all_K
-from .thresholds import FUZZ_LARGE_K, FUZZ_LARGE_L, fuzz_large_k_l, region_for_all_K_L, threshold_equivalence, threshold_table
+from .thresholds import FUZZ_DPS, FUZZ_LARGE_K, FUZZ_LARGE_L, GAP_BALL_BITS, GAP_VALUE_DIGITS, fuzz_large_k_l, region_for_all_K_L, threshold_equivalence, threshold_table
 
 PARTS = (
     Part("constructions", "DNC (Eq. 10-11) and the cross-polytope (Eq. 12-16; K odd with the plain or the centred "
@@ -296,8 +296,11 @@ CHECKS = (
         name="fuzz_large_k_l", level=Level.FUZZ, fn=fuzz_large_k_l,
         description=("hypothesis over (K, L) from the grid (default K in 4..10^4, L in 1..10^3), n in 1..10^3 and "
                      "the odd variant: the sign of V_DNC - V_CP at 60 digits (n kept, not cancelled) against the "
-                     "exact integer/arb decision."),
-        precision="mpmath 60 digits; a gap below 1e-50 relative counts as undecided (a failure)",
+                     "exact integer/arb decision, and its value (normalised by (p/2) n^{1/p}) against an arb ball of "
+                     "the threshold formula's gap, for every construction (so a wrong singular value is seen at "
+                     "every (K, L), also where it does not flip the decision)."),
+        precision=f"mpmath {FUZZ_DPS} digits; a gap below 1e-50 relative counts as undecided (a failure); the values "
+                  f"agree to 1e-{GAP_VALUE_DIGITS} K with a {GAP_BALL_BITS}-bit ball",
         statement={"pair_sigma_sq_per_n": 4},
         control={"pair_sigma_sq_per_n": 2},
         control_description="cross-polytope with a wrong singular value sqrt(2n) in V_CP",
