@@ -34,6 +34,7 @@ import numpy as np
 import sympy as sp
 
 from ncdepth.registry import Check, Claim, Context, Domain, Level, Outcome, Part, Serves
+from numerics.symbolic_zero import zero_or_witness
 from numerics.constructions import (cp_beats_dnc_exact, cross_polytope_mean_logits, dnc_mean_logits,
                                     gauged_balanced_factors)
 from numerics.schatten import product
@@ -64,9 +65,13 @@ def angles_symbolic(ctx: Context, dnc_cosine: str) -> Outcome:
                 "scale invariance": "the unit-norm product is Zbar / S^((L+1)/2) (positive scalar): angles do not depend on L"}
     if not (evidence["dnc attains the bound"] and all(v == 0 for v in cp_dots.values())):
         raise AssertionError(f"derivation failed: {evidence}")
-    if sp.simplify(cos_dnc - claimed) == 0:
+    same, witness = zero_or_witness(cos_dnc - claimed, [{K: k} for k in range(3, 9)])
+    if same is True:
         return Outcome.held(evidence, established={"K": "all K >= 3", "L": "all"})
-    k = 3
+    if same is None:
+        return Outcome.undecided("sympy did not reduce derived - claimed cosine to 0 and no K in 3..8 separates them",
+                                 evidence)
+    k = int(witness["K"])
     return Outcome.refuted({"K": k, "derived cos": str(cos_dnc.subs(K, k)), "claimed cos": str(claimed.subs(K, k)),
                             "derived angle (deg)": float(sp.acos(cos_dnc.subs(K, k)) * 180 / sp.pi),
                             "claimed angle (deg)": float(sp.acos(claimed.subs(K, k)) * 180 / sp.pi)}, evidence)
