@@ -96,3 +96,15 @@ def test_a_linearisation_not_shown_is_undecided_not_refuted(monkeypatch):
     monkeypatch.setattr(cross_polytope.sp, "simplify", weak_simplify)
     out = cross_polytope.cp_linearisation(Context(K=(4,), L=(2,)), "claimed")
     assert out.holds is None and "not shown" in out.note
+
+
+def test_T4_3_thresholds_tell_their_controls_apart_on_a_depth_1_request():
+    # at L = 1 every threshold and its wrong variants are 0: --L 1 made three numeric checks UNSOUND
+    from theorems import claims_by_id as _claims
+
+    claim = _claims()["T4.3"]
+    for name in ("dnc_threshold_mp50", "cp_threshold_mp50", "cp_signs_arnoldi"):
+        check = next(c for c in claim.checks if c.name == name)
+        r = run_check(claim, check, RunOptions(K=(4,), L=(1,)))
+        assert r.verdict == Verdict.PASS, r.summary()
+        assert r.evidence["witness_depth_added"] == [2]

@@ -17,7 +17,7 @@ from reports.figures import render
 
 from numerics.reduced_jacobian import LANCZOS_NOISE, scaled_one_minus_psi
 
-from .common import (BRACKET, MP_DPS, MP_TOL, DNC_THRESHOLDS, Ks, Ls, _bracket_sign_change, _bracketed_root_mp, _diff_vec, _draw_thresholds,
+from .common import (depths_with_a_witness, BRACKET, MP_DPS, MP_TOL, DNC_THRESHOLDS, Ks, Ls, _bracket_sign_change, _bracketed_root_mp, _diff_vec, _draw_thresholds,
                      dnc_one_minus_psi, dnc_point, dnc_tangent_eigenvalue, dnc_threshold)
 
 # --------------------------------------------------------------------------- (i) DNC
@@ -78,12 +78,13 @@ def _dnc_rayleigh_mp(K: int, L: int, a) -> tuple:
 
 def dnc_threshold_mp50(ctx: Context, threshold: str) -> Outcome:
     """mpmath 50 digits: the sign change in a of the tangent Jacobian of the raw flow vs the threshold formula."""
+    depths, depth_added = depths_with_a_witness(ctx.L)
     records = {}
     worst = mpmath.mpf(0)
     rng = ctx.rng(43)
     with mpmath.workdps(MP_DPS):
         for K in ctx.K:
-            for L in ctx.L:
+            for L in depths:
                 t = dnc_threshold(K, L, threshold)
                 f = lambda a: _dnc_rayleigh_mp(K, L, mpmath.mpf(a))[0]
                 br = _bracket_sign_change(lambda a: float(f(a)), BRACKET["lo"], BRACKET["hi_per_K"] * K)
@@ -114,7 +115,7 @@ def dnc_threshold_mp50(ctx: Context, threshold: str) -> Outcome:
                                             "jacobian_sign_change_at": mpmath.nstr(numeric, 30)}, {"per_K_L": records})
     fig = render("DNC stability threshold (mpmath, 50 digits)", lambda fig: _draw_thresholds(fig, records, "dnc"),
                  "Lines: a = K(L-1)/(L+1) for each K; markers: sign change of the tangent Jacobian of the raw flow (root-found at 50 digits). DNC is stable above.")
-    return Outcome.held({"per_K_L": records, "max_abs_difference": mpmath.nstr(worst, 5), "mp_dps": MP_DPS,
+    return Outcome.held({"per_K_L": records, "witness_depth_added": depth_added, "max_abs_difference": mpmath.nstr(worst, 5), "mp_dps": MP_DPS,
                          "bracket_grid": BRACKET, "tolerance": MP_TOL}, figures=[fig])
 
 
