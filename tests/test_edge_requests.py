@@ -108,3 +108,12 @@ def test_T4_3_thresholds_tell_their_controls_apart_on_a_depth_1_request():
         r = run_check(claim, check, RunOptions(K=(4,), L=(1,)))
         assert r.verdict == Verdict.PASS, r.summary()
         assert r.evidence["witness_depth_added"] == [2]
+
+
+def test_E7_margin_check_tells_its_control_apart_outside_the_region():
+    # on --K 3,4 --L 1 DNC has the lower objective and the larger margin, as the control says: it was UNSOUND
+    claim, check = _check("E-7", "dnc_max_normalised_margin")
+    r = run_check(claim, check, RunOptions(K=(3, 4), L=(1,)))
+    assert r.verdict == Verdict.PASS, r.summary()
+    assert r.evidence["region_witness_added_(K, L)"] == [[4, 3]]
+    assert r.control["counterexample"]["K"] == 4 and r.control["counterexample"]["L"] == 3
