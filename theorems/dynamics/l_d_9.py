@@ -277,7 +277,8 @@ CLAIM = Claim(
             control_description="drop the -ψ_k ψ_j term (forget the softmax normalisation's derivative)",
             control_why="taking the softmax Jacobian as diag(g) is the classic slip; it keeps the XOR structure intact",
             K=(4,), for_all="all K = 2^m >= 4", covers=("derivative", "parity_form"),
-            method="sympy and z3, K-independent identities", serves=Serves(what='symbolic (sympy and z3, K-independent identities) for all K = 2^m >= 4 (a requested K, L changes nothing)'),
+            method="sympy and z3, K-independent identities",
+            serves=Serves(what="symbolic, parameters kept as symbols (a requested K, L changes nothing)"),
         ),
         Check(
             name="symbolic_derivative", level=Level.SYMBOLIC, fn=symbolic_derivative,

@@ -346,7 +346,8 @@ CLAIM = Claim(
             control_description="first-order coefficient 1/(K-1) instead of 1/K",
             control_why="normalising by the K - 1 non-trivial modes instead of the K softmax entries",
             K=(4,), L=(1,), for_all="all K = 2^m >= 4", covers=("expansion",),
-            method="sympy, K-independent identities", serves=Serves(what='symbolic (sympy, K-independent identities) for all K = 2^m >= 4 (a requested K, L changes nothing)'),
+            method="sympy, K-independent identities",
+            serves=Serves(what="symbolic, parameters kept as symbols (a requested K, L changes nothing)"),
         ),
         Check(
             name="sign_law_symbolic", level=Level.SYMBOLIC, fn=sign_law_symbolic,
@@ -357,7 +358,8 @@ CLAIM = Claim(
             control_description="the two laws swapped between L = 1 and L >= 2",
             control_why="which regime pulls modes together and which drives them apart is easily swapped",
             K=(4,), L=(1,), for_all="all K = 2^m >= 4, L >= 1", covers=("sign_laws",),
-            method="sympy limits, symbolic K, L", serves=Serves(what='symbolic (sympy limits, symbolic K, L) for all K = 2^m >= 4, L >= 1 (a requested K, L changes nothing)'),
+            method="sympy limits, symbolic K, L",
+            serves=Serves(what="symbolic, parameters kept as symbols (a requested K, L changes nothing)"),
         ),
         Check(
             name="series_in_scale", level=Level.SYMBOLIC, fn=series_in_scale,

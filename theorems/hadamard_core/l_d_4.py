@@ -371,7 +371,8 @@ CLAIM = Claim(
                          "(base case H_1 and the symbolic induction step, in numerics.hadamard_symbolic)"),
             precision="exact (sympy), no K instantiated",
             statement={"psi_rule": "claim"}, control=_CONTROL, control_description=_CONTROL_TEXT, control_why=_CONTROL_WHY,
-            for_all="all K = 2^m", method="induction on the Sylvester doubling + group-algebra rewriting", serves=Serves(what='symbolic (induction on the Sylvester doubling + group-algebra rewriting) for all K = 2^m (a requested K, L changes nothing)'),
+            for_all="all K = 2^m", method="induction on the Sylvester doubling + group-algebra rewriting",
+            serves=Serves(what="symbolic, parameters kept as symbols (a requested K, L changes nothing)"),
         ),
         Check(
             name="symbolic_lambda", level=Level.SYMBOLIC, fn=symbolic_identity,

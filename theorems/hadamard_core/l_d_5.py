@@ -179,7 +179,8 @@ CLAIM = Claim(
             control_description="bitwise OR in place of XOR (i_t + j_t - i_t j_t)",
             control_why=("OR and XOR differ only where both bits are set; an argument that treats the bit supports of i "
                          "and j as disjoint (dropping the cross term 2 i_t j_t k_t) proves the OR version"),
-            for_all="all K = 2^m (given L-D.6)", method="per-bit parity", serves=Serves(what='symbolic (per-bit parity) for all K = 2^m (given L-D.6) (a requested K, L changes nothing)'),
+            for_all="all K = 2^m (given L-D.6)", method="per-bit parity",
+            serves=Serves(what="symbolic, parameters kept as symbols (a requested K, L changes nothing)"),
         ),
         Check(
             name="z3_bitvectors", level=Level.SYMBOLIC, fn=bitvector_proof,

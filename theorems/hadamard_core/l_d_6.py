@@ -137,7 +137,8 @@ CLAIM = Claim(
             control_description="exponent counts bits set in either index (b + c - bc instead of bc)",
             control_why=("only block (1, 1) of the doubling is negated; booking a sign for every block that touches a set "
                          "top bit (popcount(i | j) instead of popcount(i & j)) is the slip in the block bookkeeping"),
-            for_all="all K = 2^m", method="induction on the Sylvester doubling", serves=Serves(what='symbolic (induction on the Sylvester doubling) for all K = 2^m (a requested K, L changes nothing)'),
+            for_all="all K = 2^m", method="induction on the Sylvester doubling",
+            serves=Serves(what="symbolic, parameters kept as symbols (a requested K, L changes nothing)"),
         ),
         Check(
             name="exhaustive_m_le_10", level=Level.CERTIFIED, fn=exhaustive_entries,

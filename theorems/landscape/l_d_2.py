@@ -194,7 +194,8 @@ CHECKS = (
         control={"K_min": 2},
         control_description="the claim extended to K = 2 (where Z = [[1,-1],[-1,1]] works)",
         control_why=_K2_WHY,
-        for_all="all K >= 3", method="z3 at K = 3 (and 4..6) + restriction to three classes", serves=Serves(what='symbolic (z3 at K = 3 (and 4..6) + restriction to three classes) for all K >= 3 (a requested K, L changes nothing)'),
+        for_all="all K >= 3", method="z3 at K = 3 (and 4..6) + restriction to three classes",
+        serves=Serves(what="symbolic, parameters kept as symbols (a requested K, L changes nothing)"),
     ),
     Check(
         name="exhaustive_sign_patterns", level=Level.CERTIFIED, fn=exhaustive_sign_patterns,

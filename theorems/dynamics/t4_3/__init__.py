@@ -99,7 +99,8 @@ CLAIM = Claim(
             control_description="DNC threshold K L/(L+1)",
             control_why=("K·β/2 = KL/(L+1) is what one gets by linearising λ^β with exponent β instead of β - 1 in "
                          "d/dt log λ_k (forgetting to divide the velocity by λ_k)"),
-            K=(4,), L=(1,), for_all=f"{_ALL_K}, L >= 1", covers=("i",), method="sympy, symbolic K, L, a", serves=Serves(what='symbolic (sympy, symbolic K, L, a) for all K = 2^m >= 4, L >= 1 (a requested K, L changes nothing)'),
+            K=(4,), L=(1,), for_all=f"{_ALL_K}, L >= 1", covers=("i",), method="sympy, symbolic K, L, a",
+            serves=Serves(what="symbolic, parameters kept as symbols (a requested K, L changes nothing)"),
         ),
         Check(
             name="dnc_threshold_mp50", level=Level.NUMERIC, fn=dnc_threshold_mp50,
@@ -156,7 +157,8 @@ CLAIM = Claim(
             statement={"equation": "claimed"}, control={"equation": "exp_minus_a"},
             control_description="a = ((L-1)/(L+1))(K - 2 + 2e^{-a}) (wrong exponent in the correction)",
             control_why="e^{-a} for e^{-a/2}: the two exponentials of L-D.8 at b = 0 (e^{-a} and e^{-(a+b)/2}) are easily swapped",
-            K=(4,), L=(2,), for_all=f"{_ALL_K}, L >= 1", covers=("ii",), method="sympy, symbolic K, L, a", serves=Serves(what='symbolic (sympy, symbolic K, L, a) for all K = 2^m >= 4, L >= 1 (a requested K, L changes nothing)'),
+            K=(4,), L=(2,), for_all=f"{_ALL_K}, L >= 1", covers=("ii",), method="sympy, symbolic K, L, a",
+            serves=Serves(what="symbolic, parameters kept as symbols (a requested K, L changes nothing)"),
         ),
         Check(
             name="cp_threshold_mp50", level=Level.NUMERIC, fn=cp_threshold_mp50,

@@ -98,7 +98,8 @@ CHECKS = (
         control={"pair_sigma_sq_per_n": 2},
         control_description="cross-polytope pair block with σ = sqrt(2n) instead of 2 sqrt(n)",
         control_why=_PAIR_CONTROL_WHY,
-        covers=("constructions",), for_all="all K >= 3, n >= 1", method="sympy", serves=Serves(what='symbolic (sympy) for all K >= 3, n >= 1 (a requested K, L changes nothing)'),
+        covers=("constructions",), for_all="all K >= 3, n >= 1", method="sympy",
+        serves=Serves(what="symbolic, parameters kept as symbols (a requested K, L changes nothing)"),
     ),
     Check(
         name="constructions_on_factors", level=Level.NUMERIC, fn=constructions_on_factors,
@@ -132,7 +133,8 @@ CHECKS = (
         control_description="threshold 2^{-L/(L+1)} < 1 - 1/K",
         control_why=_EXPONENT_CONTROL_WHY,
         covers=("threshold",), for_all="all K, L (given the singular values of the constructions)",
-        method="sympy identities", serves=Serves(what='symbolic (sympy identities) for all K, L (given the singular values of the constructions) (a requested K, L changes nothing)'),
+        method="sympy identities",
+        serves=Serves(what="symbolic, parameters kept as symbols (a requested K, L changes nothing)"),
     ),
     Check(
         name="region_all_k_l", level=Level.SYMBOLIC, fn=region_for_all_K_L,
@@ -145,7 +147,8 @@ CHECKS = (
         control={"even_exponent": WRONG_EXPONENT},
         control_description="threshold 2^{-L/(L+1)} < 1 - 1/K (wins at L = 1, K >= 4)",
         control_why=_EXPONENT_CONTROL_WHY,
-        covers=("region",), for_all="all K >= 3, L >= 1", method="sympy monotonicity + exact corners, z3", serves=Serves(what='symbolic (sympy monotonicity + exact corners, z3) for all K >= 3, L >= 1 (a requested K, L changes nothing)'),
+        covers=("region",), for_all="all K >= 3, L >= 1", method="sympy monotonicity + exact corners, z3",
+        serves=Serves(what="symbolic, parameters kept as symbols (a requested K, L changes nothing)"),
     ),
     Check(
         name="threshold_table", level=Level.CERTIFIED, fn=threshold_table,
@@ -213,7 +216,8 @@ CHECKS = (
         control_description="DNC a strict local minimum in θ itself (the Hessian positive definite on the whole cone)",
         control_why=_GAUGE_CONTROL_WHY,
         covers=("local",), for_all="all K, L (n >= 1, width d >= K - 1)",
-        method="sympy: KKT + second-order sufficient conditions modulo the gauge", serves=Serves(what='symbolic (sympy: KKT + second-order sufficient conditions modulo the gauge) for all K, L (n >= 1, width d >= K - 1) (a requested K, L changes nothing)'),
+        method="sympy: KKT + second-order sufficient conditions modulo the gauge",
+        serves=Serves(what="symbolic, parameters kept as symbols (a requested K, L changes nothing)"),
     ),
     Check(
         name="dnc_second_order_exact", level=Level.CERTIFIED, fn=dnc_second_order_exact,

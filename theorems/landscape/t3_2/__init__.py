@@ -316,7 +316,8 @@ CLAIM = Claim(
             control_description="first-order coefficient 1/(L+1) instead of 2/(L+1)",
             control_why="the Schatten exponent 2/(L+1) read as 1/(L+1) (σ^{1/(L+1)} for the singular values of a product of L+1 factors)",
             covers=("expansion",), for_all="every σ > 0 (Taylor expansion to second order, σ fixed)",
-            method="sympy series", serves=Serves(what='symbolic (sympy series) for every σ > 0 (Taylor expansion to second order, σ fixed) (a requested K, L changes nothing)'),
+            method="sympy series",
+            serves=Serves(what="symbolic, parameters kept as symbols (a requested K, L changes nothing)"),
         ),
         Check(
             name="reduction_all_k", level=Level.SYMBOLIC, fn=reduction_all_K,
