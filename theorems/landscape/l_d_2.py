@@ -195,7 +195,7 @@ CHECKS = (
         control_description="the claim extended to K = 2 (where Z = [[1,-1],[-1,1]] works)",
         control_why=_K2_WHY,
         for_all="all K >= 3", method="z3 at K = 3 (and 4..6) + restriction to three classes",
-        serves=Serves(what="symbolic, parameters kept as symbols (a requested K, L changes nothing)"),
+        serves=Serves(what="z3 at K = 3..6 and the restriction to three classes (a requested K changes nothing)"),
     ),
     Check(
         name="exhaustive_sign_patterns", level=Level.CERTIFIED, fn=exhaustive_sign_patterns,
