@@ -117,3 +117,11 @@ def test_E7_margin_check_tells_its_control_apart_outside_the_region():
     assert r.verdict == Verdict.PASS, r.summary()
     assert r.evidence["region_witness_added_(K, L)"] == [[4, 3]]
     assert r.control["counterexample"]["K"] == 4 and r.control["counterexample"]["L"] == 3
+
+
+def test_kl_proof_control_is_rejected_on_a_large_K_grid():
+    # at (K, L) = (4096, 2) the flipped exponent has no exit point on the grid: the search also tries (4, 2)
+    claim, check = _check("T4.3", "kl_alternating_proof")
+    r = run_check(claim, check, RunOptions(K=(4096,), L=(2,)))
+    assert r.verdict == Verdict.PASS, r.summary()
+    assert (r.control["counterexample"]["K"], r.control["counterexample"]["L"]) == (4, 2)
