@@ -125,3 +125,12 @@ def test_kl_proof_control_is_rejected_on_a_large_K_grid():
     r = run_check(claim, check, RunOptions(K=(4096,), L=(2,)))
     assert r.verdict == Verdict.PASS, r.summary()
     assert (r.control["counterexample"]["K"], r.control["counterexample"]["L"]) == (4, 2)
+
+
+def test_E1_distance_rule_tells_its_control_apart_inside_the_region():
+    # at K = 5, 7, 9, L = 3 (inside T3.1's region) "larger norm" and T3.1 predict the same: it was UNSOUND
+    claim, check = _check("E-1", "constructed_factors")
+    r = run_check(claim, check, RunOptions(K=(5, 7, 9), L=(3,)))
+    assert r.verdict == Verdict.PASS, r.summary()
+    assert r.evidence["outside_region_witness_added_(K, L)"] == [[4, 1]]
+    assert (r.control["counterexample"]["K"], r.control["counterexample"]["L"]) == (4, 1)

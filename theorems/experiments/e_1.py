@@ -107,11 +107,19 @@ def _closed_S(kind: str, K: int, L: int) -> float:
     return ((K - 1) / 2) * 4 ** (1 / p) + ((K - 1) / K) ** (1 / p)
 
 
+OUTSIDE_REGION_WITNESS = (4, 1)  # the cross-polytope's norm is larger, its smallest distance is not (T3.1: L = 1)
+
+
 def constructed_factors(ctx: Context, rule: str) -> Outcome:
     """Unit-norm balanced factors of DNC and the cross-polytope: angles, norms, distances against the closed forms."""
     rng = ctx.rng(41)
     rows, mismatches, wrong = [], [], []
     pairs = [(K, L) for K, L in ctx.KL_pairs() if K >= 3]
+    # the control ("larger norm -> larger distance") is wrong only outside T3.1's region, where the cross-polytope's
+    # norm is larger but its distance is not; a grid inside the region (a request --K 5,7,9 --L 3) cannot tell the
+    # two rules apart, so both runs add the witness (4, 1) there
+    added = [] if any(not cp_beats_dnc_exact(K, L, "plain") for K, L in pairs) else [OUTSIDE_REGION_WITNESS]
+    pairs += added
     for i, (K, L) in enumerate(pairs):
         Pd = _unit_product(dnc_mean_logits(K), L, rng)
         variants = ["cp_even"] if K % 2 == 0 else ["cp_odd_plain", "cp_odd_centred"]
@@ -143,6 +151,7 @@ def constructed_factors(ctx: Context, rule: str) -> Outcome:
             key = f"K={r['K']} ({r['cross_polytope']})"
             flips[key] = min(flips.get(key, 10**9), r["L"])
     evidence = {"rule": rule, "cells": rows, "smallest L at which the cross-polytope's distance is larger": flips,
+                "outside_region_witness_added_(K, L)": [list(p) for p in added],
                 "tolerance": "closed forms to 1e-9 relative"}
     if mismatches:
         r = mismatches[0]
