@@ -317,7 +317,15 @@ def _run_and_report(claims: list[Claim], options: RunOptions, args, console: Con
 
 def cmd_verify(args, console: Console) -> int:
     claims = select_claims(args.only)
-    return _run_and_report(claims, _options(args), args, console)
+    options = _options(args)
+    if options.levels is not None:
+        # A claim with no check at the selected levels has nothing to run: it is left out of the run,
+        # the summary table and the report (not shown as a row of SKIPs).
+        claims = [c for c in claims if selected_checks(c, options.levels)]
+        if not claims:
+            levels = ",".join(l.value for l in options.levels)
+            raise UsageError(f"none of the selected claims has a check at the level(s) {levels} (see --levels / --only)")
+    return _run_and_report(claims, options, args, console)
 
 
 def cmd_fuzz(args, console: Console) -> int:

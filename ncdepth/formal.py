@@ -7,9 +7,10 @@ plausible wrong variant (its negative control).  Running it:
 1. scans every ``.v`` file of ``formal/`` (comments removed) for ``Admitted``, ``admit``,
    ``Axiom``, ``Parameter``, ``Hypothesis``, ``Conjecture`` and the commands that switch
    kernel checks off; any hit is an ERROR;
-2. compiles the whole project of ``formal/_CoqProject`` with ``coqc`` in a temporary
-   directory (nothing is written into the tree), once per process and source hash: the
-   claims that share files reuse that build;
+2. compiles the files its theorems need (and the files they require) with ``coqc`` in a temporary
+   directory (nothing is written into the tree), once per process and source hash of the whole
+   project: the claims that share files reuse what is compiled, and a single check does not wait
+   for the rest of the project;
 3. asks Coq for ``Print Assumptions`` and ``Check`` of every named theorem; each must be
    "Closed under the global context" (the allowed-axiom list :data:`ALLOWED_AXIOMS` is
    empty and is shown in the evidence);
@@ -37,11 +38,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from .registry import Check, Context, Level, Outcome
+from .registry import Check, Context, Level, Outcome, Serves
 
 __all__ = [
     "FORMAL_DIR", "INSTALL_HINT", "ALLOWED_AXIOMS", "BANNED", "FormalError", "Build", "CoqTheorem",
-    "scan_sources", "strip_comments", "parse_assumptions", "project_files", "build_project", "query_theorems",
+    "scan_sources", "strip_comments", "parse_assumptions", "project_files", "closure", "build_project", "query_theorems",
     "source_statement", "formal_check", "CountingFact", "HADAMARD_COUNTS", "proved_counts", "coqc_available",
     "counting_check", "closed_forms_check", "t3_1_region_check",
 ]
@@ -199,7 +200,7 @@ def tool_versions() -> dict[str, str]:
 
 @dataclass
 class Build:
-    """One compilation of the whole formal project in a temporary directory."""
+    """The compiled part of the formal project, in a temporary directory (grows as checks need more files)."""
 
     digest: str
     directory: Path
@@ -210,6 +211,7 @@ class Build:
     error: str = ""
     wall_s: float = 0.0
     queries: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)
+    queried: tuple[str, ...] = ()  # files whose theorems have been queried
 
     @property
     def total_s(self) -> float:
@@ -233,51 +235,76 @@ def _coqc(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=COQC_TIMEOUT_S)
 
 
-def build_project(directory: Path = FORMAL_DIR) -> Build:
-    """Compile every file of ``_CoqProject`` (cached per process and source hash)."""
+def closure(files: Sequence[str], directory: Path = FORMAL_DIR) -> list[str]:
+    """``files`` and every project file they require, transitively, in ``_CoqProject`` order."""
+    directory = Path(directory)
+    project = project_files(directory)
+    need, todo = set(), list(files)
+    while todo:
+        f = todo.pop()
+        if f in need:
+            continue
+        if f not in project:
+            raise FormalError(f"files {[f]} are not part of formal/_CoqProject")
+        need.add(f)
+        todo += [d for d in local_imports((directory / f).read_text(encoding="utf-8")) if d in project]
+    return [f for f in project if f in need]
+
+
+def build_project(directory: Path = FORMAL_DIR, targets: Sequence[str] | None = None) -> Build:
+    """Compile ``targets`` and the files they require (default: every file of ``_CoqProject``).
+
+    One build directory per process and source hash (of the whole project: any change to any file
+    starts afresh); files compiled for one check are reused by the next, and a check compiles only
+    what its theorems need (a single ``--only L-D.6`` does not wait for the whole project).
+    """
     _require_coqc()
     directory = Path(directory)
     files = project_files(directory)
     digest = _digest(directory, files)
-    if digest in _BUILDS:
-        return _BUILDS[digest]
-    tmp = Path(tempfile.mkdtemp(prefix="ncdepth-formal-"))
-    atexit.register(shutil.rmtree, tmp, True)
-    for f in files:
-        shutil.copy2(directory / f, tmp / f)
-    times: dict[str, float] = {}
-    ok, error = True, ""
-    deps = {f: [d for d in local_imports((directory / f).read_text(encoding="utf-8")) if d in files] for f in files}
-    done: set[str] = set()
+    wanted = closure(targets, directory) if targets is not None else list(files)
+    b = _BUILDS.get(digest)
+    if b is None:
+        tmp = Path(tempfile.mkdtemp(prefix="ncdepth-formal-"))
+        atexit.register(shutil.rmtree, tmp, True)
+        for f in files:
+            shutil.copy2(directory / f, tmp / f)
+        b = _BUILDS[digest] = Build(digest, tmp, (), {}, tool_versions(), True)
+    todo = [f for f in wanted if f not in b.files]
+    if not b.ok or not todo:
+        return b
+    deps = {f: [d for d in local_imports((directory / f).read_text(encoding="utf-8")) if d in files] for f in todo}
+    done: set[str] = set(b.files)
 
     def compile_one(f: str) -> tuple[str, float, subprocess.CompletedProcess]:
         t0 = time.perf_counter()
-        res = _coqc([f], tmp)
+        res = _coqc([f], b.directory)
         return f, round(time.perf_counter() - t0, 3), res
 
     # a file starts as soon as the files it requires are compiled (one coqc per core)
+    ok, error = True, ""
     t_wall = time.perf_counter()
     with ThreadPoolExecutor(max_workers=max(1, os.cpu_count() or 1)) as pool:
         running: dict = {}
-        while ok and len(done) < len(files):
-            for f in files:
+        while ok and not all(f in done for f in todo):
+            for f in todo:
                 if f not in done and f not in running.values() and all(d in done for d in deps[f]):
                     running[pool.submit(compile_one, f)] = f
             if not running:
-                ok, error = False, f"circular Require among {sorted(set(files) - done)}"
+                ok, error = False, f"circular Require among {sorted(set(todo) - done)}"
                 break
             finished, _ = wait(list(running), return_when=FIRST_COMPLETED)
             for fut in finished:
                 f, dt, res = fut.result()
                 del running[fut]
-                times[f] = dt
+                b.compile_s[f] = dt
                 done.add(f)
                 if res.returncode != 0 and ok:
                     ok, error = False, f"coqc {f} failed (exit {res.returncode}):\n{(res.stdout + res.stderr)[-4000:]}"
         wait(list(running))
-    wall = round(time.perf_counter() - t_wall, 3)
-    b = Build(digest, tmp, tuple(files), times, tool_versions(), ok, error, wall_s=wall)
-    _BUILDS[digest] = b
+    b.wall_s = round(b.wall_s + time.perf_counter() - t_wall, 3)
+    b.files = tuple(f for f in files if f in done)
+    b.ok, b.error = ok, error
     return b
 
 
@@ -332,35 +359,40 @@ def declared_theorems(text: str) -> list[str]:
     return re.findall(r"(?m)^\s*Theorem\s+([A-Za-z_][\w']*)", strip_comments(text))
 
 
-def _query_all(b: Build) -> None:
-    """One coqc run: ``Print Assumptions`` and ``Check`` of every ``Theorem`` of the project."""
-    if b.queries:
+def _query_files(b: Build, files: Sequence[str]) -> None:
+    """One coqc run: ``Print Assumptions`` and ``Check`` of every ``Theorem`` of ``files`` not queried yet."""
+    todo = [f for f in files if f not in b.queried]
+    if not todo:
         return
     lines, index = ["From mathcomp Require Import all_ssreflect all_algebra."], []
-    for f in b.files:
+    run = len(b.queried)
+    for f in todo:
         module = _module_of(f)
         lines.append(f"From {LOGICAL_ROOT} Require Import {module}.")
         for n in declared_theorems((b.directory / f).read_text(encoding="utf-8")):
             i = len(index)
             q = f"{LOGICAL_ROOT}.{module}.{n}"
-            lines.append(f'Redirect "q{i}_a" Print Assumptions {q}.')
-            lines.append(f'Redirect "q{i}_t" Check {q}.')
+            lines.append(f'Redirect "r{run}q{i}_a" Print Assumptions {q}.')
+            lines.append(f'Redirect "r{run}q{i}_t" Check {q}.')
             index.append((f, n))
-    qfile = b.directory / "QueryAll.v"
+    qfile = b.directory / f"Query{run}.v"
     qfile.write_text("\n".join(lines) + "\n", encoding="utf-8")
     t0 = time.perf_counter()
     res = _coqc([qfile.name], b.directory)
-    b.compile_s["QueryAll.v (Print Assumptions, Check)"] = round(time.perf_counter() - t0, 3)
+    b.compile_s[f"{qfile.name} (Print Assumptions, Check: {', '.join(todo)})"] = round(time.perf_counter() - t0, 3)
     if res.returncode != 0:
         raise FormalError(f"querying the theorems failed:\n{(res.stdout + res.stderr)[-3000:]}")
     for i, (f, n) in enumerate(index):
-        b.queries[(f, n)] = {"assumptions": (b.directory / f"q{i}_a.out").read_text(encoding="utf-8").strip(),
-                             "type": (b.directory / f"q{i}_t.out").read_text(encoding="utf-8").strip()}
+        b.queries[(f, n)] = {"assumptions": (b.directory / f"r{run}q{i}_a.out").read_text(encoding="utf-8").strip(),
+                             "type": (b.directory / f"r{run}q{i}_t.out").read_text(encoding="utf-8").strip()}
+    b.queried += tuple(todo)
 
 
 def query_theorems(b: Build, file: str, names: Sequence[str]) -> list[CoqTheorem]:
     """``Print Assumptions`` and ``Check`` of each named ``Theorem`` of ``file`` in the build."""
-    _query_all(b)
+    if file not in b.files:
+        raise FormalError(f"formal/{file} is not compiled in this build")
+    _query_files(b, [file])
     src = (b.directory / file).read_text(encoding="utf-8")
     out = []
     for n in names:
@@ -383,17 +415,19 @@ def _run(files: Sequence[str], theorems: Sequence[str], paper: Mapping[str, str]
     if hits:
         raise FormalError(f"banned words in formal/ (admitted or assumed facts): {hits[:10]}")
     t0 = time.perf_counter()
-    cached = _digest(FORMAL_DIR, project_files()) in _BUILDS
-    b = build_project()
-    if not b.ok:
-        raise FormalError(b.error)
-    missing = [f for f in files if f not in b.files]
-    if missing:
-        raise FormalError(f"files {missing} are not part of formal/_CoqProject")
     by_file: dict[str, list[str]] = {}
     for t in theorems:
         f, _, n = t.rpartition(":") if ":" in t else (files[0], "", t)
         by_file.setdefault(f, []).append(n)
+    missing = [f for f in list(files) + list(by_file) if f not in project_files()]
+    if missing:
+        raise FormalError(f"files {missing} are not part of formal/_CoqProject")
+    needed = closure(list(dict.fromkeys(list(files) + list(by_file))))
+    previous = _BUILDS.get(_digest(FORMAL_DIR, project_files()))
+    cached = previous is not None and all(f in previous.files for f in needed)
+    b = build_project(targets=needed)
+    if not b.ok:
+        raise FormalError(b.error)
     records = []
     for f, names in by_file.items():
         for th in query_theorems(b, f, names):
@@ -411,7 +445,8 @@ def _run(files: Sequence[str], theorems: Sequence[str], paper: Mapping[str, str]
                             **({"links_python_constant": want} if want is not None else {})})
     return {"theorems": records, "definitions": definitions_used(files),
             "files": [f"formal/{f}" for f in files], "versions": b.versions,
-            "compile_s_per_file": b.compile_s, "compile_s_total": b.total_s, "compile_wall_s": b.wall_s,
+            "compiled_for_this_check": needed,
+            "compile_s_per_file": dict(b.compile_s), "compile_s_total": b.total_s, "compile_wall_s": b.wall_s,
             "build_reused_in_this_process": cached, "query_s": round(time.perf_counter() - t0, 3),
             "allowed_axioms": list(ALLOWED_AXIOMS), "banned_words_checked": list(BANNED + BANNED_COMMANDS),
             "files_scanned": len(list(FORMAL_DIR.rglob("*.v"))), "source_sha256": b.digest}
@@ -450,6 +485,7 @@ def formal_check(name: str, files: Sequence[str], theorems: Sequence[str] | Mapp
         control={"role": "negation", "files": tuple(control_files), "theorems": tuple(control_theorems)},
         control_description=control_description, control_why=control_why,
         covers=tuple(covers), for_all=for_all, method="Coq 8.16 + mathcomp 1.15",
+        serves=Serves(what=f"a Coq proof for {for_all} (a requested K, L changes nothing)"),
     )
 
 

@@ -48,6 +48,7 @@ __all__ = [
     "even_form_crossing",
     "cp_beats_dnc_exact",
     "centred_odd_gap_arb",
+    "cp_gap_arb",
     "CONSTRUCTIONS",
     "integer_mean_logits",
     "exact_column_margins",
@@ -211,6 +212,25 @@ def centred_odd_gap_arb(K: int, L: int, prec: int = 128):
     with working_precision(prec):
         one_over_p = exact(Fraction(1, p))
         return arb(K - 1) - (arb(K - 1) / 2 * arb(4) ** one_over_p + exact(Fraction(K - 1, K)) ** one_over_p)
+
+
+def cp_gap_arb(K: int, L: int, singleton: str = "plain", prec: int = 128):
+    """Ball for ``(V_DNC - V_CP) / ((p/2) n^{1/p})`` from the threshold formulas (p = L + 1):
+
+    even K: ``(K-1) - (K/2) 4^{1/p}``; odd plain: ``(K-1) - [((K-1)/2) 4^{1/p} + 1]``;
+    odd centred: :func:`centred_odd_gap_arb`.  Positive iff the cross-polytope beats DNC.  Written
+    from the thresholds, not from :func:`singular_values_claimed`: the two are compared in T3.1.
+    """
+    K, p = require_classes(K, 3), require_depth(L) + 1
+    if K % 2 == 1 and singleton == "centred":
+        return centred_odd_gap_arb(K, L, prec)
+    if K % 2 == 1 and singleton != "plain":
+        raise ValueError(f"singleton must be one of {SINGLETONS}, got {singleton!r}")
+    with working_precision(prec):
+        four_root = arb(4) ** exact(Fraction(1, p))
+        if K % 2 == 0:
+            return arb(K - 1) - arb(K) / 2 * four_root
+        return arb(K - 1) - (arb(K - 1) / 2 * four_root + 1)
 
 
 def cp_beats_dnc_exact(K: int, L: int, singleton: str = "plain") -> bool:

@@ -248,3 +248,22 @@ def test_fuzz_checks_cap_an_override_to_the_range_they_support():
     # outside fuzzing only the declared bounds cap a request (no cap from the default grid)
     declared = numeric.declared_serves()
     assert numeric.caps() == (declared.K_bound(False), declared.L_bound(False))
+
+
+def test_levels_leave_out_claims_with_no_check_at_those_levels(capsys, tmp_path):
+    # P-C.1 has no symbolic check: with --levels symbolic it is not run, not a row of the summary
+    # table and not in the report (rather than a row of SKIPs); L-D.6 (which has one) is.
+    from theorems import load_claims
+
+    by_id = {c.id: c for c in load_claims()}
+    assert Level.SYMBOLIC not in by_id["P-C.1"].levels and Level.SYMBOLIC in by_id["L-D.6"].levels
+    code, out, _ = run_cli(capsys, "verify", "--only", "L-D.6", "P-C.1", "--levels", "symbolic", "--no-cache",
+                           "--quiet", "--out", str(tmp_path))
+    assert code == 0
+    assert "L-D.6" in out and "P-C.1" not in out
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert [c["id"] for c in report["claims"]] == ["L-D.6"]
+    assert all(ch["level"] == "symbolic" for ch in report["claims"][0]["checks"])
+    # the same request with only P-C.1 selected leaves nothing to run: a usage error, not an empty report
+    code, _, err = run_cli(capsys, "verify", "--only", "P-C.1", "--levels", "symbolic", "--out", str(tmp_path / "x"))
+    assert code == 2 and err.count("\n") == 1 and "symbolic" in err

@@ -226,3 +226,26 @@ def test_certificate_bounds_against_exact_residuals(seed):
     cert = certify_positive_definite(A, tau, exact_max_dim=0)
     assert cert["certified"] and cert["route"] == "float a priori"
     assert cert["residual_rowsum_bound"] >= float(exact), (cert, float(exact))
+
+
+def test_cp_gap_ball_matches_the_singular_value_route_for_every_construction():
+    # the threshold formula's gap (arb) against V_DNC - V_CP from the stated singular values (mpmath), normalised
+    import mpmath
+
+    from numerics.constructions import cp_gap_arb, pl_value, singular_values_claimed
+
+    for K, L, singleton, kind in ((6, 2, "plain", "cp_even"), (7, 3, "plain", "cp_odd_plain"),
+                                  (7, 2, "centred", "cp_odd_centred"), (5, 2, "centred", "cp_odd_centred")):
+        with mpmath.workdps(40):
+            root = lambda v, q: mpmath.root(mpmath.mpf(v.numerator) / v.denominator if hasattr(v, "numerator") else v, q)  # noqa: E731
+            p = L + 1
+            gap = (pl_value(singular_values_claimed("dnc", K, 1), L, root)
+                   - pl_value(singular_values_claimed(kind, K, 1), L, root)) / (mpmath.mpf(p) / 2)
+            ball = cp_gap_arb(K, L, singleton, 200)
+            assert abs(mpmath.mpf(ball.mid().str(45, radius=False)) - gap) < mpmath.mpf(10) ** -30, (K, L, singleton)
+            assert (ball > 0) == cp_beats_dnc_exact(K, L, singleton)
+    # a wrong pair singular value (σ² = 2n) moves the value even where the decision does not flip
+    with mpmath.workdps(40):
+        wrong = (pl_value(singular_values_claimed("dnc", 4096, 1), 2)
+                 - pl_value(singular_values_claimed("cp_even", 4096, 1, pair_sigma_sq_per_n=2), 2)) / 1.5
+    assert abs(float(cp_gap_arb(4096, 2).mid()) - wrong) > 1.0

@@ -517,3 +517,22 @@ def test_e3_a_converged_counterexample_is_not_undone_by_unconverged_runs():
     case = _decide(6, 6, kgons + [bent_unconverged, bent_converged], "converged")
     assert case["holds"] is False and case["counterexample"]["seed"] == 91 and case["unconverged_runs"] == 1
     assert _decide(6, 6, kgons, "converged")["holds"] is True
+
+
+def test_trend_sweep_a_weak_trend_in_the_predicted_direction_is_undecided_not_refuted():
+    # E-5 at K = 5, L = 3: p = 0.0498 > α with the effect's interval above 0 was reported FAIL
+    from torch_check import sweeps
+
+    kw = dict(levels=(1, 2, 4, 6), seeds=list(range(20)), seeds_per_level=5, direction="falls", placebo_level=4)
+    fake = {"test": "fake", "alpha": 0.01, "spearman_rho": -0.4, "p_value": 0.05, "significant": False,
+            "effect": 0.7, "effect_interval": [0.2, 1.2]}
+    real_test = sweeps.stats.trend_test
+    try:
+        sweeps.stats.trend_test = lambda *a, **k: dict(fake)
+        weak = trend_sweep(train_level=_fake_level(1.0), design="sweep", rng=np.random.default_rng(3), **kw)
+        sweeps.stats.trend_test = lambda *a, **k: dict(fake, effect_interval=[-0.1, 1.2])
+        none = trend_sweep(train_level=_fake_level(1.0), design="sweep", rng=np.random.default_rng(3), **kw)
+    finally:
+        sweeps.stats.trend_test = real_test
+    assert weak["holds"] is None and "not significant" in weak["undecided"]
+    assert none["holds"] is False

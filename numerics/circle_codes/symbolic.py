@@ -59,8 +59,10 @@ def z3_runs_on_circle(runs: Sequence[str], extra: Callable | None = None) -> str
     """
     import z3
 
+    from numerics.smt import z3_solver
+
     p, d, X = z3.Reals("pi delta K_delta")
-    s = z3.Solver()
+    s = z3_solver()
     s.add(p > 0, d > 0, X >= 3 * d, X < 2 * p)
     xs, cs = [], []
     for i, kind in enumerate(runs):

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ncdepth.registry import Check, Context, Level, Outcome, Part
+from ncdepth.registry import Check, Context, Level, Outcome, Part, Serves
 from reports.figures import render
 from torch_check.pins import PIN_TOLERANCE, VARIANTS, pin_table, require_pinned
 
@@ -84,6 +84,7 @@ def pins_check(names: tuple[str, ...]) -> Check:
         control_why=("each is a normalisation slip that the experiments could not notice, because the deep runs and "
                      "their references (shallow runs, placebos, other starts) share the metric and the slip cancels"),
         covers=("measurement",), method="exact values on known matrices",
+        serves=Serves(what="fixed known matrices, no (K, L) grid (a requested K, L changes nothing)"),
     )
 
 

@@ -34,6 +34,7 @@ import numpy as np
 import sympy as sp
 
 from ncdepth.registry import Check, Claim, Context, Domain, Level, Outcome, Part, Serves
+from numerics.symbolic_zero import zero_or_witness
 from numerics.constructions import (cp_beats_dnc_exact, cross_polytope_mean_logits, dnc_mean_logits,
                                     gauged_balanced_factors)
 from numerics.schatten import product
@@ -64,9 +65,13 @@ def angles_symbolic(ctx: Context, dnc_cosine: str) -> Outcome:
                 "scale invariance": "the unit-norm product is Zbar / S^((L+1)/2) (positive scalar): angles do not depend on L"}
     if not (evidence["dnc attains the bound"] and all(v == 0 for v in cp_dots.values())):
         raise AssertionError(f"derivation failed: {evidence}")
-    if sp.simplify(cos_dnc - claimed) == 0:
+    same, witness = zero_or_witness(cos_dnc - claimed, [{K: k} for k in range(3, 9)])
+    if same is True:
         return Outcome.held(evidence, established={"K": "all K >= 3", "L": "all"})
-    k = 3
+    if same is None:
+        return Outcome.undecided("sympy did not reduce derived - claimed cosine to 0 and no K in 3..8 separates them",
+                                 evidence)
+    k = int(witness["K"])
     return Outcome.refuted({"K": k, "derived cos": str(cos_dnc.subs(K, k)), "claimed cos": str(claimed.subs(K, k)),
                             "derived angle (deg)": float(sp.acos(cos_dnc.subs(K, k)) * 180 / sp.pi),
                             "claimed angle (deg)": float(sp.acos(claimed.subs(K, k)) * 180 / sp.pi)}, evidence)
@@ -102,11 +107,19 @@ def _closed_S(kind: str, K: int, L: int) -> float:
     return ((K - 1) / 2) * 4 ** (1 / p) + ((K - 1) / K) ** (1 / p)
 
 
+OUTSIDE_REGION_WITNESS = (4, 1)  # the cross-polytope's norm is larger, its smallest distance is not (T3.1: L = 1)
+
+
 def constructed_factors(ctx: Context, rule: str) -> Outcome:
     """Unit-norm balanced factors of DNC and the cross-polytope: angles, norms, distances against the closed forms."""
     rng = ctx.rng(41)
     rows, mismatches, wrong = [], [], []
     pairs = [(K, L) for K, L in ctx.KL_pairs() if K >= 3]
+    # the control ("larger norm -> larger distance") is wrong only outside T3.1's region, where the cross-polytope's
+    # norm is larger but its distance is not; a grid inside the region (a request --K 5,7,9 --L 3) cannot tell the
+    # two rules apart, so both runs add the witness (4, 1) there
+    added = [] if any(not cp_beats_dnc_exact(K, L, "plain") for K, L in pairs) else [OUTSIDE_REGION_WITNESS]
+    pairs += added
     for i, (K, L) in enumerate(pairs):
         Pd = _unit_product(dnc_mean_logits(K), L, rng)
         variants = ["cp_even"] if K % 2 == 0 else ["cp_odd_plain", "cp_odd_centred"]
@@ -138,6 +151,7 @@ def constructed_factors(ctx: Context, rule: str) -> Outcome:
             key = f"K={r['K']} ({r['cross_polytope']})"
             flips[key] = min(flips.get(key, 10**9), r["L"])
     evidence = {"rule": rule, "cells": rows, "smallest L at which the cross-polytope's distance is larger": flips,
+                "outside_region_witness_added_(K, L)": [list(p) for p in added],
                 "tolerance": "closed forms to 1e-9 relative"}
     if mismatches:
         r = mismatches[0]

@@ -281,7 +281,9 @@ def float_softmax_extremes(ctx: Context, psi_rule: str) -> Outcome:
             mu = np.asarray(mu, dtype=float)
             mu[0] = 0.0
             spread = float(np.ptp(fwht(mu) / K)) or 1.0
-            lam = mu * (10.0**gap_exp / spread)
+            # divide first: mu / spread is bounded by K (the entries of Hμ/K sum to μ_0 = 0, so their spread is at least
+            # their largest modulus), while 10^gap / spread overflows to inf for a subnormal spread (K = 2, μ_1 ~ 1e-310)
+            lam = (mu / spread) * 10.0**gap_exp
             lam[0] = K * offset  # mode 0 shifts every logit of the block by `offset`
             lams.append(lam)
             mats.append(H @ np.diag(lam) @ H / K)
@@ -370,6 +372,7 @@ CLAIM = Claim(
             precision="exact (sympy), no K instantiated",
             statement={"psi_rule": "claim"}, control=_CONTROL, control_description=_CONTROL_TEXT, control_why=_CONTROL_WHY,
             for_all="all K = 2^m", method="induction on the Sylvester doubling + group-algebra rewriting",
+            serves=Serves(what="symbolic, parameters kept as symbols (a requested K, L changes nothing)"),
         ),
         Check(
             name="symbolic_lambda", level=Level.SYMBOLIC, fn=symbolic_identity,

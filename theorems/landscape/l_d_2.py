@@ -35,6 +35,7 @@ from ncdepth.fuzzing import search, st
 from ncdepth.registry import Check, Claim, Context, Domain, Level, Outcome, Serves
 from ncdepth.formal import formal_check
 from numerics.constructions import require_classes
+from numerics.smt import z3_solver
 
 
 def diagonal_dominance_holds(Z: np.ndarray) -> bool:
@@ -58,7 +59,7 @@ def z3_rank_one(ctx: Context, K_min: int) -> Outcome:
     for K in range(K_min, Z3_K_MAX + 1):
         u = [z3.Real(f"u{i}") for i in range(K)]
         v = [z3.Real(f"v{i}") for i in range(K)]
-        s = z3.Solver()
+        s = z3_solver()
         s.set("timeout", Z3_TIMEOUT_MS)
         for c in range(K):
             for c2 in range(K):
@@ -194,6 +195,7 @@ CHECKS = (
         control_description="the claim extended to K = 2 (where Z = [[1,-1],[-1,1]] works)",
         control_why=_K2_WHY,
         for_all="all K >= 3", method="z3 at K = 3 (and 4..6) + restriction to three classes",
+        serves=Serves(what="z3 at K = 3..6 and the restriction to three classes (a requested K changes nothing)"),
     ),
     Check(
         name="exhaustive_sign_patterns", level=Level.CERTIFIED, fn=exhaustive_sign_patterns,

@@ -316,6 +316,7 @@ CHECKS = (
         control_description="minimum (L+1) Σ σ^{2/L} (exponent 2/L instead of 2/(L+1))",
         control_why=_CONTROL_WHY,
         for_all="every matrix Z and every L >= 1", method="sympy, multiplier rule + induction on the factors",
+        serves=Serves(what="symbolic, parameters kept as symbols (a requested K, L changes nothing)"),
     ),
     Check(
         name="descent_wide_factors", level=Level.NUMERIC, fn=descent_wide_factors,

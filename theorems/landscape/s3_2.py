@@ -179,6 +179,7 @@ CHECKS = (
         control_description="norm r^{-(L+1)/2} (one factor too many in the exponent)",
         control_why=_CONTROL_WHY,
         for_all="all r >= 1, L >= 1 (K >= 2 for the DNC ratio)", method="sympy, induction on the factors",
+        serves=Serves(what="symbolic, parameters kept as symbols (a requested K, L changes nothing)"),
     ),
     Check(
         name="numeric_constructions", level=Level.NUMERIC, fn=numeric_constructions,

@@ -171,3 +171,18 @@ def _draw_thresholds(fig, records: dict, kind: str) -> None:
     ax.set_yscale("symlog", linthresh=1.0)
     ax.legend(fontsize=7)
 
+
+WITNESS_DEPTH = 2
+
+
+def depths_with_a_witness(Ls) -> tuple[tuple[int, ...], list[int]]:
+    """The grid's depths, plus L = 2 when it has none >= 2.
+
+    At L = 1 every threshold of T4.3 and each of its wrong variants is 0 (K(L-1)/(L+1) = K(L-1)/L = a_cp = 0), so a
+    grid of L = 1 alone (a request ``--L 1``) runs the statement and its control on the same numbers; the witness
+    depth, run by both, is where the control can be told apart.
+    """
+    Ls = tuple(Ls)
+    if any(L >= WITNESS_DEPTH for L in Ls):
+        return Ls, []
+    return Ls + (WITNESS_DEPTH,), [WITNESS_DEPTH]

@@ -85,6 +85,7 @@ CLAIM = Claim(
             statement={"variant": "claim"}, control=_CONTROL, control_description=_CONTROL_TEXT, control_why=_CONTROL_WHY,
             covers=("logit_gradient",), for_all="all K = 2^m and n >= 1",
             method="induction on the Sylvester doubling + word calculus",
+            serves=Serves(what="symbolic, parameters kept as symbols (a requested K, L changes nothing)"),
         ),
         Check(
             name="layer_flow_general_l", level=Level.SYMBOLIC, fn=layer_flow_general,
@@ -99,6 +100,7 @@ CLAIM = Claim(
                          "V's normalisation 1/√(Kn) and the n repeated columns leave behind is an easy slip, invisible at n = 1"),
             covers=("layer_flow",), for_all="all K = 2^m, n >= 1, d >= K, L >= 1",
             method="induction on the layer index + word calculus",
+            serves=Serves(what="symbolic, parameters kept as symbols (a requested K, L changes nothing)"),
         ),
         Check(
             name="conservation_law_general_l", level=Level.SYMBOLIC, fn=conservation_general,
@@ -110,6 +112,7 @@ CLAIM = Claim(
                         "reading 'balanced' as equal increments (s_{l+1} - s_l fixed) is a common misreading",
             covers=("conservation",), for_all="all L >= 1 (and every K, n, given the per-layer flow)",
             method="symbolic differentiation, telescoped products",
+            serves=Serves(what="symbolic, parameters kept as symbols (a requested K, L changes nothing)"),
         ),
         Check(
             name="eq6_balanced_general_l", level=Level.SYMBOLIC, fn=eq6_general,
@@ -120,6 +123,7 @@ CLAIM = Claim(
             control_why="the model has L+1 factors (H and W_1..W_L); using L+1 as 'the depth' in β is an off-by-one that the notation invites",
             covers=("eq6",), for_all="all L >= 1 and n >= 1",
             method="symbolic differentiation",
+            serves=Serves(what="symbolic, parameters kept as symbols (a requested K, L changes nothing)"),
         ),
         # ---------------------------------------------------------------- concrete instances, full model, exact
         Check(

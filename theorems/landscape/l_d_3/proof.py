@@ -53,6 +53,7 @@ import sympy as sp
 from ncdepth.registry import Context, Outcome
 from numerics.circle_codes import ARB, ld3_optimal_gaps, sympy_is_zero, sympy_run_sum, z3_runs_on_circle
 from numerics.intervals import arb, working_precision
+from numerics.smt import z3_solver
 
 # --------------------------------------------------------------------------- the derived maximum
 
@@ -141,7 +142,7 @@ def step3_structures() -> list[dict]:
         out.append(_step(f"3: {what}: {expected}", "z3", got == expected, runs=list(runs), z3=got))
     # parity: a + b = K odd forces a != b (integers)
     a, b, k = z3.Ints("a b k")
-    s = z3.Solver()
+    s = z3_solver()
     s.add(a >= 0, b >= 0, a + b == 2 * k + 1, a == b)
     got = str(s.check())
     out.append(_step("4: a + b = K odd forces |a - b| >= 1 (integers)", "z3", got == "unsat", z3=got))
@@ -153,7 +154,7 @@ def _z3_unsat(build: Callable) -> str:
     import z3
 
     p, d, X = z3.Reals("pi delta K_delta")
-    s = z3.Solver()
+    s = z3_solver()
     s.add(p > 0, d > 0, X >= 3 * d, X <= 2 * p)
     build(z3, p, d, X, s)
     return str(s.check())

@@ -59,7 +59,7 @@ from .constructions import FUZZ_SMALL_K, FUZZ_SMALL_L, constructions_on_factors,
 from .local_min import local_optimizer_returns, local_perturbations
 from .second_order import dnc_second_order_exact, dnc_second_order_symbolic
 from .shallow import l1_nuclear_norm_certificate, l1_uniform_dual_all_K
-from .thresholds import FUZZ_LARGE_K, FUZZ_LARGE_L, fuzz_large_k_l, region_for_all_K_L, threshold_equivalence, threshold_table
+from .thresholds import FUZZ_DPS, FUZZ_LARGE_K, FUZZ_LARGE_L, GAP_BALL_BITS, GAP_VALUE_DIGITS, fuzz_large_k_l, region_for_all_K_L, threshold_equivalence, threshold_table
 
 PARTS = (
     Part("constructions", "DNC (Eq. 10-11) and the cross-polytope (Eq. 12-16; K odd with the plain or the centred "
@@ -99,6 +99,7 @@ CHECKS = (
         control_description="cross-polytope pair block with σ = sqrt(2n) instead of 2 sqrt(n)",
         control_why=_PAIR_CONTROL_WHY,
         covers=("constructions",), for_all="all K >= 3, n >= 1", method="sympy",
+        serves=Serves(what="symbolic, parameters kept as symbols (a requested K, L changes nothing)"),
     ),
     Check(
         name="constructions_on_factors", level=Level.NUMERIC, fn=constructions_on_factors,
@@ -133,6 +134,7 @@ CHECKS = (
         control_why=_EXPONENT_CONTROL_WHY,
         covers=("threshold",), for_all="all K, L (given the singular values of the constructions)",
         method="sympy identities",
+        serves=Serves(what="symbolic, parameters kept as symbols (a requested K, L changes nothing)"),
     ),
     Check(
         name="region_all_k_l", level=Level.SYMBOLIC, fn=region_for_all_K_L,
@@ -146,6 +148,7 @@ CHECKS = (
         control_description="threshold 2^{-L/(L+1)} < 1 - 1/K (wins at L = 1, K >= 4)",
         control_why=_EXPONENT_CONTROL_WHY,
         covers=("region",), for_all="all K >= 3, L >= 1", method="sympy monotonicity + exact corners, z3",
+        serves=Serves(what="symbolic, parameters kept as symbols (a requested K, L changes nothing)"),
     ),
     Check(
         name="threshold_table", level=Level.CERTIFIED, fn=threshold_table,
@@ -214,6 +217,7 @@ CHECKS = (
         control_why=_GAUGE_CONTROL_WHY,
         covers=("local",), for_all="all K, L (n >= 1, width d >= K - 1)",
         method="sympy: KKT + second-order sufficient conditions modulo the gauge",
+        serves=Serves(what="symbolic, parameters kept as symbols (a requested K, L changes nothing)"),
     ),
     Check(
         name="dnc_second_order_exact", level=Level.CERTIFIED, fn=dnc_second_order_exact,
@@ -267,8 +271,14 @@ CHECKS = (
         control_why=("'every nearby start flows to DNC', the benign-landscape picture of L = 1 carried over to "
                      "depth; near the cross-polytope the optimiser stays there"),
         K=(4, 6), L=(2, 3),
-        serves=Serves(K_max=12, L_max=8, pair=_pairs(200, 400), pair_text="(L+1)K² <= 200 variables (<= 400 thorough)",
-                      cost="SLSQP with (L+1)K² variables (dense QP steps)", what="a local solve on all factors"),
+        # K >= 4, L >= 2: only there is the control wrong (the cross-polytope a local minimum that is not DNC); at L = 1
+        # (P_1) is convex and at K = 3 the centred cross-polytope start also descends to DNC (measured: SLSQP returns to
+        # Z_DNC from it at (3, 1), (3, 2), (3, 3), (4, 1)), so there the check could not fail.  DNC at L = 1 is covered
+        # by the shallow part's global certificate; at K = 3 by local_perturbations and the second-order checks.
+        serves=Serves(K_min=4, L_min=2, K_max=12, L_max=8, pair=_pairs(200, 400),
+                      pair_text="(L+1)K² <= 200 variables (<= 400 thorough)",
+                      cost="SLSQP with (L+1)K² variables (dense QP steps)",
+                      what="a local solve on all factors, where a cross-polytope start stays put (K >= 4, L >= 2)"),
         covers=("local",), method="SLSQP on the factors",
     ),
     Check(
@@ -290,8 +300,11 @@ CHECKS = (
         name="fuzz_large_k_l", level=Level.FUZZ, fn=fuzz_large_k_l,
         description=("hypothesis over (K, L) from the grid (default K in 4..10^4, L in 1..10^3), n in 1..10^3 and "
                      "the odd variant: the sign of V_DNC - V_CP at 60 digits (n kept, not cancelled) against the "
-                     "exact integer/arb decision."),
-        precision="mpmath 60 digits; a gap below 1e-50 relative counts as undecided (a failure)",
+                     "exact integer/arb decision, and its value (normalised by (p/2) n^{1/p}) against an arb ball of "
+                     "the threshold formula's gap, for every construction (so a wrong singular value is seen at "
+                     "every (K, L), also where it does not flip the decision)."),
+        precision=f"mpmath {FUZZ_DPS} digits; a gap below 1e-50 relative counts as undecided (a failure); the values "
+                  f"agree to 1e-{GAP_VALUE_DIGITS} K with a {GAP_BALL_BITS}-bit ball",
         statement={"pair_sigma_sq_per_n": 4},
         control={"pair_sigma_sq_per_n": 2},
         control_description="cross-polytope with a wrong singular value sqrt(2n) in V_CP",

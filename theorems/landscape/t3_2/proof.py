@@ -16,6 +16,7 @@ import sympy as sp
 from ncdepth.registry import Context, Outcome
 from numerics.circle_codes import ARB, ld3_closed_form, reduced_objective, sympy_is_zero
 from numerics.intervals import arb, working_precision
+from numerics.smt import z3_solver
 
 D = sp.Symbol("delta", positive=True)
 
@@ -27,7 +28,7 @@ def _step(name: str, tool: str, ok: bool, **detail) -> dict:
 def _z3(build: Callable) -> str:
     import z3
 
-    s = z3.Solver()
+    s = z3_solver()
     build(z3, s)
     return str(s.check())
 

@@ -261,8 +261,8 @@ CONSTANT_DOC_RANGE = f"K ∈ {GRID_K}, n ∈ {GRID_N}, L ∈ {GRID_L}, s ∈ {GR
 def leading_constant_symbolic(ctx: Context, variant: str) -> Outcome:
     """Derive c(K, n, L, s) symbolically; compare with the claimed closed form and with the float formula."""
     c, record, problems = derive_constant()
-    if problems:
-        return Outcome.refuted({"step_failed": problems[0], "all": problems[:5]}, record)
+    if problems:  # a step of the derivation not shown by sympy: nothing is derived, nothing refuted
+        return Outcome.undecided(f"derivation step(s) not shown: {problems[:5]}", record)
     claimed = metric_constant_expr(K_, n_, L_, s_, variant)
     residual = sp.simplify(c - claimed)
     record.update({"claimed_c": str(claimed), "variant": variant, "residual": str(residual)})
@@ -273,7 +273,8 @@ def leading_constant_symbolic(ctx: Context, variant: str) -> Outcome:
                 if sp.simplify((c - claimed).subs(at)) != 0:
                     return Outcome.refuted({"K": Kv, "n": nv, "L": Lv, "s": "1/2", "derived": str(c.subs(at)),
                                             "claimed": str(claimed.subs(at)), "variant": variant}, record)
-        return Outcome.refuted({"variant": variant, "residual": str(residual)}, record)
+        return Outcome.undecided(f"sympy did not reduce derived - claimed = {residual} to 0, and no instance tried "
+                                 "separates them: not shown", record)
     # the float formula the Monte Carlo uses, on a grid
     worst = 0.0
     grid = [(k, nv, lv, sv) for k in GRID_K for nv in GRID_N for lv in GRID_L for sv in GRID_S]

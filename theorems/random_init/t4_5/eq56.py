@@ -112,10 +112,17 @@ def softmax_small_scale(ctx: Context, first_order: str) -> Outcome:
     limit_residual = (DeltaPoly.const(1 / K) - DeltaPoly.delta("k", "c")) + (DeltaPoly.delta("k", "c") - 1 / K)
     ev = {"zeroth_order": str(p0), "first_order": str(p1), "claimed_first_order": str(claimed1),
           "residuals": [str(r0), str(r1)], "limit_residual_terms": len(limit_residual.terms), "K": "symbolic"}
-    if r0 != 0 or r1 != 0 or limit_residual.terms:
-        return Outcome.refuted({"first_order_claim": first_order, "residual_zeroth": str(r0),
-                                "residual_first": str(r1)}, ev)
-    return Outcome.held(ev)
+    if r0 == 0 and r1 == 0 and not limit_residual.terms:
+        return Outcome.held(ev)
+    # a refutation needs an explicit instance: K = 3 classes, logits z = (1, 2, 5), class c = 1, exact
+    instance = {K: 3, c: 1}, {z[1]: 1, z[2]: 2, z[3]: 5}
+    values = [sp.nsimplify(r.subs(K, 3).doit().subs(instance[0]).subs(instance[1])) for r in (r0, r1)]
+    ev["residuals at K = 3, z = (1, 2, 5), c = 1"] = [str(v) for v in values]
+    if any(v.is_number and v != 0 for v in values):
+        return Outcome.refuted({"first_order_claim": first_order, "residual_zeroth": str(r0), "residual_first": str(r1),
+                                "K": 3, "z": [1, 2, 5], "c": 1, "residuals_there (exact)": [str(v) for v in values]}, ev)
+    return Outcome.undecided("sympy did not reduce the residuals to 0 and the instance K = 3, z = (1, 2, 5) does not "
+                             "separate them: not shown", ev)
 
 
 def small_scale_residual_orders(ctx: Context, logit_order: str) -> Outcome:
