@@ -134,3 +134,13 @@ def test_E1_distance_rule_tells_its_control_apart_inside_the_region():
     assert r.verdict == Verdict.PASS, r.summary()
     assert r.evidence["outside_region_witness_added_(K, L)"] == [[4, 1]]
     assert (r.control["counterexample"]["K"], r.control["counterexample"]["L"]) == (4, 1)
+
+
+def test_non_monotone_kl_search_is_not_fooled_by_a_stiff_l1_orbit():
+    # at L = 1, K = 4 and large λ DOP853 split the symmetric modes and showed a spurious KL bump (UNSOUND at
+    # --K 4,16 --L 1,2,3); a candidate now counts only when an implicit integration reproduces it
+    claim, check = _check("T4.3", "kl_non_monotone")
+    r = run_check(claim, check, RunOptions(K=(4, 16), L=(1, 2, 3)))
+    assert r.verdict == Verdict.PASS, r.summary()
+    assert r.control["rejected"] is True
+    assert any(c["K"] == 4 and c["L"] == 1 for c in r.control["evidence"]["unconfirmed_candidates"])
