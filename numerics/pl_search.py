@@ -263,31 +263,44 @@ def numerical_rank(Z: np.ndarray, rtol: float = 1e-8) -> int:
 
 
 def symmetry_order(Z: np.ndarray, tol: float = 1e-6) -> int:
-    """Order of the group of class permutations π with ``Z[π(i), π(j)] = Z[i, j]`` for all i, j
-    (simultaneous row and column permutation, entries equal within ``tol`` times max |Z|), by
-    backtracking.  This is the symmetry of the logit matrix as a labelled weighted digraph."""
+    """Order of the group G of class permutations π with ``Z[π(i), π(j)] = Z[i, j]`` for all i, j
+    (simultaneous row and column permutation, entries equal within ``tol`` times max |Z|): the symmetry
+    of the logit matrix as a labelled weighted digraph.
+
+    By the orbit-stabiliser theorem along the chain G ⊇ G_0 ⊇ G_{0,1} ⊇ ... (G_{0..i-1}: the
+    permutations fixing 0, ..., i-1), ``|G| = Π_i |orbit of i under G_{0..i-1}|``; j is in that orbit iff
+    some automorphism fixes 0..i-1 and sends i to j, decided by a backtracking search for one extension.
+    """
     Z = np.asarray(Z, dtype=float)
     K = Z.shape[0]
     t = tol * float(np.max(np.abs(Z)))
-    count = 0
-    perm = [-1] * K
-    used = [False] * K
 
-    def extend(i: int) -> None:
-        nonlocal count
+    def compatible(perm: list[int], i: int, j: int) -> bool:
+        if abs(Z[j, j] - Z[i, i]) > t:
+            return False
+        return all(abs(Z[j, perm[k]] - Z[i, k]) <= t and abs(Z[perm[k], j] - Z[k, i]) <= t for k in range(i))
+
+    def extends(perm: list[int], used: set[int]) -> bool:
+        i = len(perm)
         if i == K:
-            count += 1
-            return
+            return True
         for j in range(K):
-            if used[j] or abs(Z[j, j] - Z[i, i]) > t:
-                continue
-            if all(abs(Z[j, perm[k]] - Z[i, k]) <= t and abs(Z[perm[k], j] - Z[k, i]) <= t for k in range(i)):
-                perm[i], used[j] = j, True
-                extend(i + 1)
-                perm[i], used[j] = -1, False
+            if j not in used and compatible(perm, i, j):
+                perm.append(j)
+                used.add(j)
+                ok = extends(perm, used)
+                perm.pop()
+                used.discard(j)
+                if ok:
+                    return True
+        return False
 
-    extend(0)
-    return count
+    order = 1
+    for i in range(K):
+        prefix = list(range(i))
+        orbit = sum(1 for j in range(i, K) if compatible(prefix, i, j) and extends(prefix + [j], set(prefix) | {j}))
+        order *= orbit
+    return order
 
 
 # ----------------------------------------------------------------------------------------------- exact data
