@@ -47,3 +47,26 @@ def test_polish_from_a_perturbed_square_antiprism_beats_the_kgon_and_cross_polyt
     assert min_column_margin(Z) >= 1 - 1e-9
     assert v < schatten_pl_value(pd_kgon_mean_logits(8), 4)
     assert v < schatten_pl_value(cross_polytope_mean_logits(8), 4)
+
+
+def _cell(Z, K, L):
+    from numerics.pl_search import numerical_rank
+
+    A, B = rational_factors(Z)
+    s = np.linalg.svd(Z, compute_uv=False)[: numerical_rank(Z)]
+    return {"K": K, "L": L, "family": "test", "A": [[str(x) for x in r] for r in A], "B": [[str(x) for x in r] for r in B],
+            "singular_values": [float(x) for x in s], "symmetry_order": symmetry_order(Z), "symmetry_tol": 1e-6}
+
+
+def test_grid_certificate_accepts_the_kgon_at_large_L_and_rejects_a_worse_point():
+    from numerics.intervals import working_precision
+    from theorems.beyond.x_pd import certify_grid_cell
+
+    with working_precision(128):
+        good = certify_grid_cell(_cell(pd_kgon_mean_logits(7), 7, 8))
+        assert good["margins_ok"] and good["rank_certified"] and good["closed_forms_beating_stored"] == []
+        # a feasible but worse point (DNC with one extra off-diagonal shift): the closed forms beat it
+        Z = dnc_mean_logits(5).copy()
+        Z[0, 1] -= 0.5
+        bad = certify_grid_cell(_cell(Z, 5, 3))
+        assert bad["margins_ok"] and "DNC" in bad["closed_forms_beating_stored"]
