@@ -3,8 +3,8 @@
     nice -n 10 python benchmarks/x_pd_grid_search.py --K 3 4 5 --L 1 2 3 --out /tmp/xpd/part.json
     python benchmarks/x_pd_grid_search.py --merge /tmp/xpd/part*.json --out theorems/beyond/x_pd_grid.json
 
-Per K: the structured starts of numerics.pl_search (one Tammes-code draw per K), then L ascending with
-the best point of (K, L-1) as an extra start, then L descending with the best point of (K, L+1) as an
+Per K: the structured starts of numerics.pl_search (one Tammes-code draw per K), polished at the depths
+STRUCTURED_AT, then L ascending with the best point of (K, L-1) as an extra start, then L descending with the best point of (K, L+1) as an
 extra start (continuation both ways), plus ``--random`` random rank-2..4 starts per cell per pass.
 """
 
@@ -24,6 +24,9 @@ from numerics.pl_search import (numerical_rank, rational_factors, search_cell, s
                                 symmetry_order)
 
 SYMMETRY_TOL = 1e-6
+# the structured starts are polished at these depths (and at the first depth of a pass); every other cell
+# starts from its neighbours (continuation in L, both directions) and random starts -- a CPU budget choice
+STRUCTURED_AT = (1, 2, 3, 4, 6, 8, 10)
 
 
 def family_of(start: str) -> str:
@@ -47,7 +50,7 @@ def cell_record(res, K: int, L: int, seed: int, starts_tried: int, passes: int, 
         "family": same_as[0] if same_as else family_of(res.start), "best_start": res.start,
         "A": [[str(x) for x in row] for row in A], "B": [[str(x) for x in row] for row in B],
         "provenance": {"seed": seed, "starts_tried": starts_tried, "random_starts_per_pass": res.random_starts,
-                       "passes": passes, "best_random_start_value": res.best_random_value,
+                       "passes": passes, "structured_starts_at_this_L": L in STRUCTURED_AT, "best_random_start_value": res.best_random_value,
                        "seconds": round(seconds, 2), "machine": platform.machine()},
     }
 
@@ -66,7 +69,8 @@ def run(Ks, Ls, seed: int, n_random: int, save=None) -> list[dict]:
             for L in order:
                 t = time.time()
                 extra = [] if prev is None else [(f"continuation_L{prev}:{best[prev].start}", best[prev].Zbar)]
-                pool = (starts if L not in best else []) + extra
+                structured = L not in best and (L in STRUCTURED_AT or prev is None)
+                pool = (starts if structured else []) + extra
                 if L in best:
                     pool.append((f"incumbent:{best[L].start}", best[L].Zbar))
                 res = search_cell(K, L, pool, rng, n_random)

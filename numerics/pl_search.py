@@ -60,10 +60,13 @@ def _unit(G: np.ndarray) -> np.ndarray:
 def polyhedral_configurations(K: int) -> dict[str, np.ndarray]:
     """Point configurations (3 x K) from the families named in issue 13, at a few layer heights."""
     out: dict[str, np.ndarray] = {}
-    for h in (0.45, 0.8):
+    if K % 2 == 0 and K >= 6:
+        m = K // 2
+        for h in (0.45, 0.8):
+            out[f"antiprism_{m}(h={h})"] = _unit(np.hstack([_ring(m, h), _ring(m, -h, math.pi / m)]))
+    for h in (0.6,):
         if K % 2 == 0 and K >= 6:
             m = K // 2
-            out[f"antiprism_{m}(h={h})"] = _unit(np.hstack([_ring(m, h), _ring(m, -h, math.pi / m)]))
             out[f"prism_{m}(h={h})"] = _unit(np.hstack([_ring(m, h), _ring(m, -h)]))
         if K >= 5:
             out[f"pyramid_{K - 1}(h={h})"] = _unit(np.hstack([_ring(K - 1, -h / 3), [[0], [0], [1]]]))
@@ -224,7 +227,7 @@ class CellResult:
 
 def search_cell(K: int, L: int, starts: list[tuple[str, np.ndarray]], rng: np.random.Generator,
                 random_starts: int, random_ranks: tuple[int, ...] = (2, 3, 4),
-                max_polish_rank: int = 6) -> CellResult:
+                max_polish_rank: int = 5) -> CellResult:
     """Polish every start of rank <= ``max_polish_rank`` (higher-rank starts such as DNC are candidates as
     they are) and ``random_starts`` random rank-r factorisations (r cycling through
     ``random_ranks``, r < K); keep the best cleaned value.  Every start is also a candidate as it is."""
