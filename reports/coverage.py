@@ -99,6 +99,7 @@ ROWS: tuple[tuple[str, str, str, str | None, str], ...] = (
     # not paper items: ncdepth's own claims
     ("Full-model gradient descent tracks the reduced ODE of Eq. (6)", "experiment", "Sec. 4.1 (ncdepth)", "E-ODE", ""),
     ("Phase diagram of (P_L) for small K", "beyond", "beyond the paper", "X-PD", ""),
+    ("Rank-r optima of (P_L) against width-r softmax codes (Sec. 3.3's higher-rank remark)", "beyond", "Sec. 3.3 (ncdepth)", "X-SC", ""),
     ("Open cases of T3.1: K = 3 proved; (4, 2), (5, 2) certified gap", "beyond", "beyond the paper", "X-OPEN", ""),
 )
 

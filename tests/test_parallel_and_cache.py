@@ -155,7 +155,7 @@ def test_cache_key_covers_the_theorem_module_and_what_it_imports():
             "reports/figures.py"} <= names
     assert "reports/builder.py" not in names  # the report does not compute results
     xpd = {p.name for p in code_files(claims_by_id()["X-PD"].checks[0])}
-    assert "x_pd_findings.json" in xpd  # data beside the module
+    assert "x_pd_grid.json" in xpd  # data beside the module
 
 
 TOY = '''

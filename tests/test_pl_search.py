@@ -70,3 +70,18 @@ def test_grid_certificate_accepts_the_kgon_at_large_L_and_rejects_a_worse_point(
         Z[0, 1] -= 0.5
         bad = certify_grid_cell(_cell(Z, 5, 3))
         assert bad["margins_ok"] and "DNC" in bad["closed_forms_beating_stored"]
+
+
+def test_exact_margins_are_column_margins_of_a_non_symmetric_matrix():
+    """Z[c,c] - Z[c',c] (column c, class c's own sample), against the float min_column_margin, on a
+    non-symmetric rational product where row and column margins differ."""
+    from fractions import Fraction
+
+    A = [[Fraction(2), Fraction(0)], [Fraction(0), Fraction(1)], [Fraction(-1), Fraction(-1)]]
+    B = [[Fraction(1), Fraction(0), Fraction(-1)], [Fraction(0), Fraction(3), Fraction(-1, 2)]]
+    Z = np.array([[float(sum(A[i][k] * B[k][j] for k in range(2))) for j in range(3)] for i in range(3)])
+    assert not np.allclose(Z, Z.T)
+    margins = exact_margins(A, B)
+    assert [float(m) for m in margins] == [Z[c, c] - Z[cp, c] for c in range(3) for cp in range(3) if cp != c]
+    assert float(min(margins)) == pytest.approx(min_column_margin(Z))
+    assert sorted(margins) != sorted(Z[c, c] - Z[c, cp] for c in range(3) for cp in range(3) if cp != c)

@@ -12,15 +12,16 @@ code (rank 2), with the rank and shape of the best point.  See :mod:`numerics.la
 
 What this is and is not.  A search that finds nothing below DNC is numerical evidence that DNC is
 optimal, never a proof.  A feasible matrix below every known construction IS a rigorous upper
-bound on the optimum (its value is exact up to float64 rounding and its margins are >= 1), reported
-as a finding with the matrix.
+bound on the optimum once its margins and value are certified (the stored grid below); the earlier
+stored findings (eight cells, K = 7..10, L = 3..5) are all beaten by the stored grid and were retired
+with their check, whose control (margins >= 1.001 without rescaling) was a strawman.
 
 How it can fail.  (i) A best point that violates a margin (beyond 1e-9) fails the check, and so
 does a finding whose balanced factors (built independently by numerics.schatten) give a different
 (P_L) objective ½ Σ ||F_j||² or margins below 1.  (ii) For
 L = 1 the problem is the convex nuclear-norm minimisation, where DNC is the global optimum (T3.1,
 certified there by LP duality); a value below V_DNC (relative 1e-7) therefore exposes a broken
-search or objective and fails the check (the cell K = 4, L = 1 is added when the grid has no L = 1).  The negative control swaps in a wrong exponent
+search or objective and fails the check (the cell K = 4, L = 1 is added when the grid has no cell with K >= 4, L = 1).  The negative control swaps in a wrong exponent
 (σ^{1/(L+1)}): at L = 1 the cross-polytope then "beats" DNC (2√2 < 3 for K = 4), so the same
 machinery must reject it.
 
@@ -34,7 +35,7 @@ cell (seed, starts tried, seconds) is stored with it.  Each cell is stored as ex
 A (K x r), B (r x K) with smallest margin exactly 1, with its rank, singular values, the order of its
 symmetry group (class permutations π with Zbar[π(i), π(j)] = Zbar[i, j], i.e. simultaneous row and
 column permutations, entries equal to 1e-6 relative) and the family of the start it came from (or of
-the closed form it equals).  ``stored_grid_certified`` certifies every stored cell (exact margins, arb
+the closed form it equals).  ``stored_grid_certified`` certifies every requested cell (by default all; exact margins, arb
 enclosure of the objective, not above the closed forms, at L = 1 not below DNC) and draws the phase
 diagram; ``independent_search_does_not_beat`` runs the older search (numerics.landscape) at a few cells
 (thorough: the whole grid, splittable) and fails with the point if it goes below a stored best.  The
@@ -52,7 +53,7 @@ from pathlib import Path
 import flint
 import numpy as np
 
-from ncdepth.registry import Check, Claim, Context, Domain, Level, Outcome
+from ncdepth.registry import Check, Claim, Context, Domain, Level, Outcome, Serves
 from numerics.constructions import pl_value, singular_values_claimed
 from numerics.intervals import arb, working_precision
 from numerics.schatten import balanced_factors, margins, pl_objective, product
@@ -73,8 +74,12 @@ def search_grid(ctx: Context, exponent_numerator: int) -> Outcome:
     random_starts = 5 if ctx.thorough else 3
     rows, findings = [], []
     cells = [(K, L) for K in ctx.K for L in ctx.L]
-    if not any(L == 1 for _, L in cells):
-        cells.insert(0, (4, 1))  # the convex case is always tested, whatever grid the user asked for
+    # the convex case where the wrong exponent shows (K >= 4, L = 1: 2√2 < 3 at K = 4) is always tested,
+    # whatever grid the user asked for (at K = 3 the cross-polytope does not beat DNC even under σ^{1/2})
+    witness = None
+    if not any(L == 1 and K >= 4 for K, L in cells):
+        witness = (4, 1)
+        cells.insert(0, witness)
     for i, (K, L) in enumerate(cells):
         res = pl_global_search(K, L, rng, random_starts, exponent_numerator=exponent_numerator)
         known = {name: schatten_pl_value(Z, L, exponent_numerator) for name, Z in known_constructions(K).items()}
@@ -123,76 +128,12 @@ def search_grid(ctx: Context, exponent_numerator: int) -> Outcome:
         "findings_beating_every_known_construction": findings,
         "dnc_seems_optimal_at": [(r["K"], r["L"]) for r in rows if r["dnc_seems_optimal"]],
         "random_starts_per_cell": random_starts,
+        "witness_cell_added": witness,
         "evidence_kind": "numerical search: a value found is a rigorous upper bound; 'DNC seems optimal' is not a proof",
     }
     note = (f"{len(findings)} cell(s) where the search beats every known construction"
             if findings else "no cell where the search beats every known construction")
     return Outcome(True, evidence, note=note, figures=[_heat_map(rows)] if rows else [])
-
-
-FINDINGS_FILE = Path(__file__).with_name("x_pd_findings.json")
-
-
-def _known_values_arb(K: int, L: int) -> dict[str, "arb"]:
-    """V_DNC, V_CP (both odd variants) and the K-gon value for n = 1, as arb balls (closed forms:
-    DNC σ = 1 (K-1 times); CP σ = 2 (K/2 or (K-1)/2 times) plus 1 or sqrt((K-1)/K); K-gon σ = K r²/2 twice)."""
-    e = arb(1) / (L + 1)
-    h = arb(L + 1) / 2
-
-    def root(x, q):  # x^{1/q} for an exact rational x, as an arb ball
-        x = Fraction(x)
-        return (arb(x.numerator) / x.denominator) ** (arb(1) / q)
-
-    def value(kind: str):  # the closed forms shared with T3.1 (numerics.constructions), n = 1
-        return pl_value(singular_values_claimed(kind, K, 1), L, root)
-
-    out = {"DNC": value("dnc")}
-    if K % 2 == 0:
-        out["cross_polytope"] = value("cp_even")
-    else:
-        out["cross_polytope_odd"] = value("cp_odd_plain")
-        out["cross_polytope_odd_centred"] = value("cp_odd_centred")
-    r2 = 1 / (1 - (2 * arb.pi() / K).cos())
-    out["kgon"] = h * 2 * (K * r2 / 2) ** (2 * e)
-    return out
-
-
-def stored_findings_certified(ctx: Context, margin_target: str) -> Outcome:
-    """Each stored finding Zbar = A B (exact rationals): every margin >= target exactly (after an exact
-    rescaling to the smallest margin 1 when target is 1), and ((L+1)/2) Σ σ^{2/(L+1)}, with σ² the
-    eigenvalues of (AᵀA)(BBᵀ) enclosed by arb, certainly below every known construction."""
-    target = Fraction(margin_target)
-    data = json.loads(FINDINGS_FILE.read_text())["findings"]
-    rows = []
-    with working_precision(128):
-        for f in data:
-            K, L = f["K"], f["L"]
-            A = [[Fraction(x) for x in row] for row in f["A"]]
-            B = [[Fraction(x) for x in row] for row in f["B"]]
-            r = len(B)
-            Z = [[sum(A[i][k] * B[k][j] for k in range(r)) for j in range(K)] for i in range(K)]
-            m = min(Z[c][c] - Z[cp][c] for c in range(K) for cp in range(K) if cp != c)
-            scale = 1 / m if target == 1 else Fraction(1)  # exact rescaling: the smallest margin becomes 1
-            A = [[x * scale for x in row] for row in A]
-            Z = [[x * scale for x in row] for row in Z]
-            m_exact = min(Z[c][c] - Z[cp][c] for c in range(K) for cp in range(K) if cp != c)
-            AtA = [[sum(A[k][i] * A[k][j] for k in range(K)) for j in range(r)] for i in range(r)]
-            BBt = [[sum(B[i][k] * B[j][k] for k in range(K)) for j in range(r)] for i in range(r)]
-            C = [[sum(AtA[i][k] * BBt[k][j] for k in range(r)) for j in range(r)] for i in range(r)]
-            Cm = flint.acb_mat([[flint.acb(arb(x.numerator) / x.denominator) for x in row] for row in C])
-            lam = Cm.eig()  # σ_i² of Zbar: eigenvalues of a product of two PSD matrices (real, >= 0)
-            value = (arb(L + 1) / 2) * sum((abs(z) ** (arb(1) / (L + 1)) for z in lam), arb(0))
-            known = _known_values_arb(K, L)
-            best_name = min(known, key=lambda k: float(known[k].mid()))
-            below_all = all(bool(value < v) for v in known.values())
-            row = {"K": K, "L": L, "rank": r, "min_margin_exact": str(m_exact), "margins_ok": m_exact >= target,
-                   "certified_objective": value.str(15, radius=True), "best_known": best_name,
-                   "best_known_objective": known[best_name].str(15, radius=True),
-                   "certified_below_every_known": below_all}
-            rows.append(row)
-            if not (m_exact >= target and below_all):
-                return Outcome(False, {"cases": rows}, counterexample=row)
-    return Outcome(True, {"cases": rows, "precision_bits": 128, "file": FINDINGS_FILE.name})
 
 
 # ----------------------------------------------------------------------------------------------- the stored grid
@@ -281,11 +222,18 @@ def certify_grid_cell(cell: dict, exponent_numerator: int = 2) -> dict:
 
 
 def stored_grid_certified(ctx: Context, exponent_numerator: int) -> Outcome:
-    """Every stored cell of the grid file (whatever --K/--L) is certified; every cell of the declared grid
-    K = 3..12, L = 1..10 must be stored."""
-    cells = json.loads(GRID_FILE.read_text())["cells"]
+    """Every requested cell (by default the whole grid K = 3..12, L = 1..10) must be stored, and its stored
+    point is certified."""
+    requested = set(ctx.KL_pairs())
+    # the wrong exponent shows where a closed form then beats a stored cell: not at K = 3 (DNC only); a request
+    # made only of K = 3 cells gets the witness cell (4, 1) added to both runs, named in the evidence
+    witness = None
+    if not any(K >= 4 for K, _ in requested):
+        witness = (4, 1)
+        requested.add(witness)
+    cells = [c for c in json.loads(GRID_FILE.read_text())["cells"] if (c["K"], c["L"]) in requested]
     stored = {(c["K"], c["L"]) for c in cells}
-    missing = [(K, L) for K in GRID_K for L in GRID_L if (K, L) not in stored]
+    missing = sorted(p for p in requested if p not in stored)
     rows = []
     with working_precision(GRID_BITS):
         for i, cell in enumerate(cells):
@@ -302,7 +250,7 @@ def stored_grid_certified(ctx: Context, exponent_numerator: int) -> Outcome:
                 return Outcome.refuted({**row, "why": bad, "A": cell["A"], "B": cell["B"],
                                         "exponent_numerator": exponent_numerator}, {"cases": rows})
     evidence = {"cases": rows, "precision_bits": GRID_BITS, "known_slack_relative": str(KNOWN_SLACK),
-                "file": GRID_FILE.name, "cells_certified": len(rows),
+                "file": GRID_FILE.name, "cells_certified": len(rows), "witness_cell_added": witness,
                 "cells_beating_every_closed_form": [(r["K"], r["L"]) for r in rows if r["beats_every_closed_form"]],
                 "evidence_kind": "each value is a certified UPPER bound on the optimum of (P_L) (a feasible point); "
                                  "that it is the optimum is best known (numerical), not proved"}
@@ -440,19 +388,11 @@ CLAIM = Claim(
             control={"exponent_numerator": 1},
             control_description="objective Σ σ^{1/(L+1)} (wrong exponent): at L = 1 it 'beats' DNC, which the convexity test rejects",
             K=(3, 4), L=(1, 2, 4), thorough_K=tuple(range(3, 11)), thorough_L=tuple(range(1, 9)),
-        ),
-        Check(
-            name="stored_findings_certified", level=Level.CERTIFIED, fn=stored_findings_certified,
-            description=("the findings of the thorough search, stored as exact rational low-rank factors Zbar = A B "
-                         "(theorems/beyond/x_pd_findings.json): margins >= 1 exactly (after an exact rescaling), and the (P_L) "
-                         "value, from arb eigenvalue enclosures of (AᵀA)(BBᵀ), certainly below DNC, the cross-polytope "
-                         "(both odd variants) and the K-gon: DNC and those constructions are NOT globally optimal there. "
-                         "Runs every stored finding whatever the --K/--L grid"),
-            precision="exact rationals (margins); arb/acb 128 bits (eigenvalues, powers)",
-            statement={"margin_target": "1"},
-            control={"margin_target": "1001/1000"},
-            control_description="margins >= 1.001 demanded without rescaling: the stored points are tight at 1 and fail the exact test",
-            K=(7, 8, 9, 10), L=(3, 4, 5),
+            control_why=("σ^{1/(L+1)} is the singular value of each balanced factor; writing it for the Schatten "
+                         "exponent 2/(L+1) of Lemma D.7 is an easy slip"),
+            serves=Serves(K_min=3, K_max=8, K_max_thorough=12, L_min=1, L_max=10,
+                          cost="multi-start local searches over (L+1) K² factor entries per (K, L)",
+                          what="multi-start search, K <= 8 (<= 12 with --profile thorough)"),
         ),
         Check(
             name="stored_grid_certified", level=Level.CERTIFIED, fn=stored_grid_certified,
@@ -472,6 +412,9 @@ CLAIM = Claim(
             control_why="σ^{1/(L+1)} is the singular value of each balanced factor; writing it for the Schatten exponent "
                         "2/(L+1) is an easy slip",
             K=GRID_K, L=GRID_L,
+            serves=Serves(K_min=min(GRID_K), K_max=max(GRID_K), L_min=min(GRID_L), L_max=max(GRID_L),
+                          cost="one exact certificate (rational margins, arb eigenvalues and value) per stored cell",
+                          what=f"the stored grid K = {min(GRID_K)}..{max(GRID_K)}, L = {min(GRID_L)}..{max(GRID_L)}"),
         ),
         Check(
             name="independent_search_does_not_beat", level=Level.NUMERIC, fn=independent_search_does_not_beat,
@@ -484,6 +427,9 @@ CLAIM = Claim(
             control_description="compared with the stored best of cell (K, L+1): the search at L goes below it",
             control_why="an off-by-one between L (weight matrices) and L+1 (factors) in indexing the stored grid",
             K=(4, 6), L=(3,), thorough_K=GRID_K, thorough_L=GRID_L, splittable=True,
+            serves=Serves(K_min=min(GRID_K), K_max=8, K_max_thorough=max(GRID_K), L_min=min(GRID_L), L_max=max(GRID_L),
+                          cost="a multi-start search per (K, L) over (L+1) K² factor entries",
+                          what="cells of the stored grid; K <= 8 (<= 12 with --profile thorough)"),
         ),
     ),
     notes=("Not a claim of the paper. Relates to T3.1 (DNC vs cross-polytope), T3.2 (rank-2 circle codes at large L) "

@@ -43,7 +43,7 @@ import math
 
 import numpy as np
 
-from ncdepth.registry import Check, Claim, Context, Domain, Level, Outcome
+from ncdepth.registry import Check, Claim, Context, Domain, Level, Outcome, Serves
 from numerics.landscape import _clean, known_constructions, schatten_pl_value
 from numerics.pl_search import numerical_rank, polish_lowrank, polyhedral_configurations, gram_logits, tammes_code
 from theorems.beyond.x_pd import GRID_FILE, _exact_cell
@@ -123,9 +123,17 @@ def width_r_softmax_code(K: int, r: int, extra: list[tuple[str, np.ndarray]], rn
 
 def rank_r_optima_are_softmax_codes(ctx: Context, code_dimension_offset: int) -> Outcome:
     """For every stored cell (K, L) with K in the grid: ||Zbar_L||_* against V_1^{(r + offset)}(K)."""
-    cells = [c for c in json.loads(GRID_FILE.read_text())["cells"] if c["K"] in ctx.K and c["L"] in ctx.L]
+    grid = json.loads(GRID_FILE.read_text())["cells"]
+    cells = [c for c in grid if c["K"] in ctx.K and c["L"] in ctx.L]
     if not cells:
         return Outcome.undecided("no stored cell in the requested grid")
+    # Where the optimum has rank r >= K - 1 the rank bound is inactive for r and r + 1 alike (both codes are DNC),
+    # so the control cannot differ there; a request made only of such cells gets the witness cell (8, 4) (the
+    # square antiprism, rank 3) added to both runs, named in the evidence.
+    witness = None
+    if all(c["rank"] >= c["K"] - 1 for c in cells):
+        witness = (8, 4)
+        cells += [c for c in grid if (c["K"], c["L"]) == witness]
     rng = ctx.rng(2023)
     stored = {}
     for c in cells:
@@ -157,7 +165,8 @@ def rank_r_optima_are_softmax_codes(ctx: Context, code_dimension_offset: int) ->
         ctx.report((i + 1) / len(stored), f"X-SC K={K} L={L}: r={r} ||Z||_*={nuc:.6g} vs code {v1:.6g}")
     evidence = {"cells": rows, "coincide_at": [(r["K"], r["L"]) for r in rows if r["coincide"]],
                 "differ_at": [(r["K"], r["L"]) for r in differ], "relative_tolerance": COINCIDE_RTOL,
-                "evidence_kind": "numerical: V_1^(r) is the best value found by a multi-start search"}
+                "evidence_kind": "numerical: V_1^(r) is the best value found by a multi-start search",
+                "witness_cell_added": witness}
     if differ:
         return Outcome.refuted({**differ[0], "why": "the rank-r optimum of (P_L) has a larger nuclear norm than a "
                                 "margin-feasible rank-r matrix found: it is not a width-r softmax code",
@@ -170,18 +179,29 @@ def tammes_codes_reach_published_angles(ctx: Context, table_offset: int) -> Outc
     rng = ctx.rng(1943)
     starts = 8 if ctx.thorough else 4
     rows = []
-    for K in [K for K in ctx.K if 4 <= K <= 12 and K + table_offset in TAMMES_DEGREES]:
+    def neighbour(K: int) -> int:  # the off-by-one row: K + 1, or K - 1 at the table's end
+        return K + 1 if K + 1 in TAMMES_DEGREES else K - 1
+
+    Ks = [K for K in ctx.K if K in TAMMES_DEGREES]
+    # where a row's neighbour has the same angle (5/6, 11/12) the off-by-one cannot show: a request made only of
+    # such K gets the witness K = 8 added to both runs (named in the evidence)
+    witness = None
+    if Ks and all(abs(TAMMES_DEGREES[neighbour(K)] - TAMMES_DEGREES[K]) <= TAMMES_TOL_DEG for K in Ks):
+        witness = 8
+        Ks.append(witness)
+    for K in Ks:
+        row_K = neighbour(K) if table_offset else K
         ang, _ = tammes_code(K, 3, rng, starts)
-        pub = TAMMES_DEGREES[K + table_offset]
-        row = {"K": K, "found_deg": ang, "published_deg": pub, "difference_deg": ang - pub}
+        pub = TAMMES_DEGREES[row_K]
+        row = {"K": K, "table_row": row_K, "found_deg": ang, "published_deg": pub, "difference_deg": ang - pub}
         rows.append(row)
         if ang > pub + TAMMES_TOL_DEG:
             return Outcome.refuted({**row, "why": "found a code above the published optimum"}, {"cases": rows})
         if ang < pub - TAMMES_TOL_DEG:
             return Outcome.refuted({**row, "why": "the search does not reach the published optimum"}, {"cases": rows})
     if not rows:
-        return Outcome.undecided("no K in 4..12 in the grid")
-    return Outcome.held({"cases": rows, "tolerance_deg": TAMMES_TOL_DEG, "starts": starts})
+        return Outcome.undecided("no K of the table (3..12) in the grid")
+    return Outcome.held({"cases": rows, "tolerance_deg": TAMMES_TOL_DEG, "starts": starts, "witness_added_K": witness})
 
 
 CLAIM = Claim(
@@ -207,6 +227,9 @@ CLAIM = Claim(
             control_why="the rank of the logits and the dimension of the features' span are easily confused "
                         "(centred codes in R^r have logit rank up to r + 1)",
             K=(7,), L=(3, 5), thorough_K=tuple(range(3, 13)), thorough_L=tuple(range(1, 11)), splittable=True,
+            serves=Serves(K_min=3, K_max=12, L_min=1, L_max=10,
+                          cost="a rank-r multi-start search at L = 1 per cell (cached per K and r)",
+                          what="cells of X-PD's stored grid, K = 3..12, L = 1..10"),
             finding=("the rank-r optimum is NOT exactly the width-r softmax code at K = 7 (L = 3, 4), 9 (L = 3..6), "
                      "10 (L = 4..6), 11 (L = 3..7), 12 (L = 3): its nuclear norm exceeds the code's by 1e-5..3e-4 "
                      "relative, and the code's own (P_L) value exceeds the optimum's, so the optimum is a deformed "
@@ -219,9 +242,11 @@ CLAIM = Claim(
             precision="float64 SLSQP; tolerance 1e-4 degrees",
             statement={"table_offset": 0},
             control={"table_offset": 1},
-            control_description="compared with the table row K + 1",
+            control_description="compared with the neighbouring table row (K + 1; K - 1 at the table's end)",
             control_why="an off-by-one in a table indexed by the number of points",
             K=(5, 8, 12), L=(1,), thorough_K=tuple(range(4, 13)), splittable=True,
+            serves=Serves(K_min=4, K_max=12, cost="one SLSQP min-angle search on the sphere per K",
+                          what="the rows K = 4..12 of the published table of Tammes optima in R^3"),
         ),
     ),
     notes="Not a claim of the paper; the paper offers Fig. 3 (right) as empirical evidence. Depends on X-PD's stored grid.",
