@@ -11,8 +11,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-# evidence keys that are wall-clock measurements, not results
-TIMING_KEYS = {"elapsed_s", "solve_s", "certify_s", "timings_s", "wall_s", "seconds", "time_s", "steps_per_s"}
+sys.path.insert(0, str(ROOT))
+from ncdepth.runner import without_run_facts  # noqa: E402  (timings and process-local facts: one definition)
 
 
 def verify(args: list[str], out: Path) -> tuple[float, dict, int]:
@@ -27,11 +27,7 @@ def verify(args: list[str], out: Path) -> tuple[float, dict, int]:
 
 
 def strip_timing(x):
-    if isinstance(x, dict):
-        return {k: strip_timing(v) for k, v in x.items() if k not in TIMING_KEYS}
-    if isinstance(x, list):
-        return [strip_timing(v) for v in x]
-    return x
+    return without_run_facts(x)
 
 
 def checks(report: dict) -> dict[str, dict]:

@@ -38,7 +38,26 @@ OPTIONAL_MODULES = {"torch": 'install it first: pip install torch==2.13.0 && pip
                             "libcoq-mathcomp-algebra libcoq-mathcomp-fingroup"}
 
 __all__ = ["RunOptions", "CheckResult", "ClaimResult", "resolve_grid", "run_check", "run_claims", "jsonable",
-           "VERDICT_ORDER"]
+           "VERDICT_ORDER", "without_run_facts"]
+
+# Evidence fields that describe the run, not its result: wall-clock measurements, and facts about the
+# process that ran a check (which Coq files a formal check compiled itself and which it found built by an
+# earlier check in the same process depends on how checks were scheduled over processes).
+TIMING_KEYS = frozenset({"elapsed_s", "solve_s", "certify_s", "build_s", "timings_s", "wall_s", "seconds", "time_s",
+                         "steps_per_s", "query_s"})
+PROCESS_LOCAL_KEYS = frozenset({"build_reused_in_this_process", "compiled_for_this_check"})
+
+
+def without_run_facts(x):
+    """``x`` (an evidence or control record) without its timings and process-local facts: what must be equal
+    between a serial run, worker processes and a cluster."""
+    if isinstance(x, dict):
+        return {k: without_run_facts(v) for k, v in x.items()
+                if not (k in TIMING_KEYS or k in PROCESS_LOCAL_KEYS or k.startswith("compile_s")
+                        or (k.endswith("_s") and isinstance(v, float)))}
+    if isinstance(x, list):
+        return [without_run_facts(v) for v in x]
+    return x
 
 # A claim's verdict is the first of these that one of its checks has.
 VERDICT_ORDER = (Verdict.FAIL, Verdict.UNSOUND, Verdict.ERROR, Verdict.INCONCLUSIVE, Verdict.PASS, Verdict.SKIP)

@@ -14,25 +14,13 @@ from ncdepth import cli
 from ncdepth.cache import ResultCache, code_files
 from ncdepth.parallel import combine_chunks, plan_chunks
 from ncdepth.registry import Check, Claim, Domain, Level, Outcome, Verdict
-from ncdepth.runner import CheckResult, RunOptions, run_claims
+from ncdepth.runner import CheckResult, RunOptions, run_claims, without_run_facts
 
 # Every check well under a second, and deterministic.  (L-D.2's z3 check is not: the model z3 returns for
 # its control depends on earlier z3 calls in the same process, so its control's counterexample can differ.)
 CHEAP = ["S3.2", "L-D.6"]
-TIMING_KEYS = ("elapsed_s", "solve_s", "certify_s", "seconds", "wall_s", "time_s")
-# Facts about the process that ran a check, not about its result: whether the formal build was
-# compiled in this process or reused from an earlier check in it depends on how checks are scheduled.
-PROCESS_KEYS = ("build_reused_in_this_process",)
-
-
 def _strip_timing(x):
-    if isinstance(x, dict):
-        return {k: _strip_timing(v) for k, v in x.items()
-                if not (k in TIMING_KEYS or k in PROCESS_KEYS or k.endswith("_s") and isinstance(v, float) or k == "timings_s"
-                        or k.startswith("compile_s"))}
-    if isinstance(x, list):
-        return [_strip_timing(v) for v in x]
-    return x
+    return without_run_facts(x)
 
 
 def _fingerprint(results):
