@@ -54,7 +54,7 @@ def without_run_facts(x):
     if isinstance(x, dict):
         return {k: without_run_facts(v) for k, v in x.items()
                 if not (k in TIMING_KEYS or k in PROCESS_LOCAL_KEYS or k.startswith("compile_s")
-                        or (k.endswith("_s") and isinstance(v, float)))}
+                        or ((k.endswith("_s") or k.endswith("_seconds")) and isinstance(v, float)))}
     if isinstance(x, list):
         return [without_run_facts(v) for v in x]
     return x
