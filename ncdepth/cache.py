@@ -374,7 +374,9 @@ class ResultCache:
             return {}
 
     def record_timings(self, timings: dict[str, float]) -> None:
-        if not timings or not self.write:  # --no-cache writes nothing into the cache folder, timings included
+        # recorded also under --no-cache: timings are not results (nothing is reused from them), they only let
+        # the next parallel run start the longest checks first
+        if not timings:
             return
         from reports.builder import write_atomic
 
