@@ -26,10 +26,6 @@ def verify(args: list[str], out: Path) -> tuple[float, dict, int]:
     return wall, json.loads((out / "report.json").read_text()), proc.returncode
 
 
-def strip_timing(x):
-    return without_run_facts(x)
-
-
 def checks(report: dict) -> dict[str, dict]:
     return {f"{c['id']}/{ch['level']}/{ch['name']}": ch for c in report["claims"] for ch in c["checks"]}
 
@@ -39,10 +35,10 @@ def compare(a: dict, b: dict) -> tuple[list[str], list[str]]:
     ca, cb = checks(a), checks(b)
     verdicts = sorted(k for k in ca.keys() | cb.keys() if ca.get(k, {}).get("verdict") != cb.get(k, {}).get("verdict"))
     evidence = sorted(k for k in ca.keys() & cb.keys()
-                      if json.dumps(strip_timing(ca[k]["evidence"]), sort_keys=True)
-                      != json.dumps(strip_timing(cb[k]["evidence"]), sort_keys=True)
-                      or json.dumps(strip_timing(ca[k]["negative_control"]), sort_keys=True)
-                      != json.dumps(strip_timing(cb[k]["negative_control"]), sort_keys=True)
+                      if json.dumps(without_run_facts(ca[k]["evidence"]), sort_keys=True)
+                      != json.dumps(without_run_facts(cb[k]["evidence"]), sort_keys=True)
+                      or json.dumps(without_run_facts(ca[k]["negative_control"]), sort_keys=True)
+                      != json.dumps(without_run_facts(cb[k]["negative_control"]), sort_keys=True)
                       or ca[k].get("figures") != cb[k].get("figures"))
     return verdicts, evidence
 

@@ -441,6 +441,20 @@ def _sqrt_upper(x: Fraction, digits: int = 40) -> Fraction:
     return r if r * r == x else r + Fraction(1, 10 ** digits)
 
 
+def _split_widest(box):
+    """The two halves of a sliced box (ρ_lo, ρ_hi, a, b) across its widest coordinate, ρ counted in its own units
+    (ties: the first widest, ρ before σ_1 .. σ_{K-1})."""
+    rlo, rhi, a, b = box
+    widths = [rhi - rlo] + [hi - lo for lo, hi in zip(a, b)]
+    j = max(range(len(widths)), key=lambda i: widths[i])
+    if j == 0:
+        m = (rlo + rhi) / 2
+        return (rlo, m, a, b), (m, rhi, a, b)
+    i = j - 1
+    m = (a[i] + b[i]) / 2
+    return (rlo, rhi, a, b[:i] + (m,) + b[i + 1:]), (rlo, rhi, a[:i] + (m,) + a[i + 1:], b)
+
+
 def sliced_relaxed_bound(K: int, L: int, *, max_boxes: int, prec: int, tolerance: Fraction = Fraction(1, 10**4),
                          report: Callable[[float, str], None] | None = None) -> SlicedBound:
     """Best-first branch and bound over (ρ, σ_1, ..., σ_{K-1}), ρ = ||Z - M_K||_F of a centred feasible Z.
@@ -478,19 +492,8 @@ def sliced_relaxed_bound(K: int, L: int, *, max_boxes: int, prec: int, tolerance
                 heapq.heappush(heap, (key, next(counter), box, lo))
                 break
             processed += 1
-            rlo, rhi, a, b = box
-            # split the widest coordinate, ρ counted in its own units
-            widths = [rhi - rlo] + [b[i] - a[i] for i in range(n)]
-            j = max(range(n + 1), key=lambda i: widths[i])
-            if j == 0:
-                m = (rlo + rhi) / 2
-                push((rlo, m, a, b)); push((m, rhi, a, b))
-            else:
-                i = j - 1
-                m = (a[i] + b[i]) / 2
-                b_left = b[:i] + (m,) + b[i + 1:]
-                a_right = a[:i] + (m,) + a[i + 1:]
-                push((rlo, rhi, a, b_left)); push((rlo, rhi, a_right, b))
+            for half in _split_widest(box):
+                push(half)
             if report is not None and processed % 2000 == 0:
                 report(min(processed / max_boxes, 0.99), f"sliced bound K={K} L={L}: {processed} boxes")
         lower, where = exact(Fraction(K - 1)), None
@@ -569,16 +572,8 @@ def dnc_optimality_radius(K: int, L: int, *, max_boxes: int, prec: int,
         while heap and processed < max_boxes:
             _, _, box = heapq.heappop(heap)
             processed += 1
-            rlo, rhi, a, b = box
-            widths = [rhi - rlo] + [b[i] - a[i] for i in range(n)]
-            j = max(range(n + 1), key=lambda i: widths[i])
-            if j == 0:
-                m = (rlo + rhi) / 2
-                push((rlo, m, a, b)); push((m, rhi, a, b))
-            else:
-                i = j - 1
-                m = (a[i] + b[i]) / 2
-                push((rlo, rhi, a, b[:i] + (m,) + b[i + 1:])); push((rlo, rhi, a[:i] + (m,) + a[i + 1:], b))
+            for half in _split_widest(box):
+                push(half)
             if report is not None and processed % 2000 == 0:
                 report(min(processed / max_boxes, 0.99), f"optimality radius K={K} L={L}: {processed} boxes")
         radius = heap[0][0] if heap else rho_cap

@@ -19,13 +19,9 @@ from ncdepth.runner import CheckResult, RunOptions, run_claims, without_run_fact
 # Every check well under a second, and deterministic.  (L-D.2's z3 check is not: the model z3 returns for
 # its control depends on earlier z3 calls in the same process, so its control's counterexample can differ.)
 CHEAP = ["S3.2", "L-D.6"]
-def _strip_timing(x):
-    return without_run_facts(x)
-
-
 def _fingerprint(results):
-    return [(cr.claim.id, r.name, r.verdict.value, json.dumps(_strip_timing(r.evidence), sort_keys=True),
-             json.dumps(_strip_timing(r.control), sort_keys=True), [f.title for f in r.figures])
+    return [(cr.claim.id, r.name, r.verdict.value, json.dumps(without_run_facts(r.evidence), sort_keys=True),
+             json.dumps(without_run_facts(r.control), sort_keys=True), [f.title for f in r.figures])
             for cr in results for r in cr.checks]
 
 
