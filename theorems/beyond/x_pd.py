@@ -364,6 +364,11 @@ def _heat_map(rows):
                   "Numerical evidence, not proof.", size=(6.0, 4.5))
 
 
+# why the wrong exponent σ^{1/(L+1)} (the controls of the search and of the grid certificate) is plausible
+EXPONENT_SLIP_WHY = ("σ^{1/(L+1)} is the singular value of each balanced factor; writing it for the Schatten "
+                     "exponent 2/(L+1) of Lemma D.7 is an easy slip")
+
+
 CLAIM = Claim(
     id="X-PD",
     title="Beyond the paper: phase diagram of (P_L) for small K",
@@ -388,8 +393,7 @@ CLAIM = Claim(
             control={"exponent_numerator": 1},
             control_description="objective Σ σ^{1/(L+1)} (wrong exponent): at L = 1 it 'beats' DNC, which the convexity test rejects",
             K=(3, 4), L=(1, 2, 4), thorough_K=tuple(range(3, 11)), thorough_L=tuple(range(1, 9)),
-            control_why=("σ^{1/(L+1)} is the singular value of each balanced factor; writing it for the Schatten "
-                         "exponent 2/(L+1) of Lemma D.7 is an easy slip"),
+            control_why=EXPONENT_SLIP_WHY,
             serves=Serves(K_min=3, K_max=8, K_max_thorough=12, L_min=1, L_max=10,
                           cost="multi-start local searches over (L+1) K² factor entries per (K, L)",
                           what="multi-start search, K <= 8 (<= 12 with --profile thorough)"),
@@ -409,8 +413,7 @@ CLAIM = Claim(
             control={"exponent_numerator": 1},
             control_description="the same certificates with the objective Σ σ^{1/(L+1)}: a closed form then beats stored cells "
                                 "(at L = 1, K = 4 the cross-polytope's 2√2 < 3 = DNC)",
-            control_why="σ^{1/(L+1)} is the singular value of each balanced factor; writing it for the Schatten exponent "
-                        "2/(L+1) is an easy slip",
+            control_why=EXPONENT_SLIP_WHY,
             K=GRID_K, L=GRID_L,
             serves=Serves(K_min=min(GRID_K), K_max=max(GRID_K), L_min=min(GRID_L), L_max=max(GRID_L),
                           cost="one exact certificate (rational margins, arb eigenvalues and value) per stored cell",
